@@ -1,0 +1,63 @@
+/// Why a NIfTI file could not be read or written. Each case names the file and says exactly what is
+/// wrong, in one line, so that a rejected study's error.json is actionable.
+public enum VolumeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case fileNotFound(path: String)
+    case notRegularFile(path: String)
+    case emptyFile(path: String)
+    case unreadable(path: String, reason: String)
+    case truncatedHeader(path: String, bytes: Int)
+    case notNIfTI(path: String, sizeofHdr: Int32)
+    case wrongMagic(path: String, magic: String)
+    case unsupportedDatatype(path: String, code: Int16)
+    case invalidDimensions(path: String, dims: [Int])
+    case tooLarge(path: String, voxels: Int, bytes: Int, limits: ReadLimits)
+    case invalidVoxelOffset(path: String, offset: Float)
+    case truncatedData(path: String, expectedBytes: Int, readBytes: Int)
+    case nonFiniteVoxels(path: String, count: Int)
+    case valueOutOfRange(path: String, datatype: NIfTIDataType, value: Float)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let p): "\(p): no such file"
+        case .notRegularFile(let p): "\(p): not a regular file"
+        case .emptyFile(let p): "\(p): file is empty (0 bytes)"
+        case .unreadable(let p, let reason): "\(p): cannot read: \(reason)"
+        case .truncatedHeader(let p, let n):
+            "\(p): truncated header: \(n) of 348 bytes"
+        case .notNIfTI(let p, let size):
+            "\(p): not a NIfTI-1 file (sizeof_hdr is \(size), expected 348)"
+        case .wrongMagic(let p, let magic):
+            "\(p): wrong magic \(magic) (expected \"n+1\"; two-file .hdr/.img pairs are not supported)"
+        case .unsupportedDatatype(let p, let code):
+            "\(p): unsupported datatype code \(code) (supported: uint8, int8, int16, uint16, int32, float32, float64)"
+        case .invalidDimensions(let p, let dims):
+            "\(p): invalid dimensions \(dims) (need a 3D volume, every size >= 1, a single time point)"
+        case .tooLarge(let p, let voxels, let bytes, let limits):
+            "\(p): too large: \(voxels) voxels, \(bytes) bytes (limits: \(limits.maxVoxels) voxels, \(limits.maxBytes) bytes)"
+        case .invalidVoxelOffset(let p, let offset):
+            "\(p): invalid vox_offset \(offset) (must be at least 352)"
+        case .truncatedData(let p, let expected, let read):
+            "\(p): truncated data: read \(read) of \(expected) bytes"
+        case .nonFiniteVoxels(let p, let count):
+            "\(p): \(count) voxels are NaN or infinite"
+        case .valueOutOfRange(let p, let datatype, let value):
+            "\(p): value \(value) cannot be stored as \(datatype)"
+        case .writeFailed(let p, let reason): "\(p): write failed: \(reason)"
+        }
+    }
+}
+
+/// Caps checked against the header before any voxel memory is allocated.
+public struct ReadLimits: Equatable, Sendable {
+    public var maxVoxels: Int
+    public var maxBytes: Int
+
+    public init(maxVoxels: Int, maxBytes: Int) {
+        self.maxVoxels = maxVoxels
+        self.maxBytes = maxBytes
+    }
+
+    /// Room for any clinical 3D MRI (a 512^3 grid) of any supported datatype.
+    public static let standard = ReadLimits(maxVoxels: 512 * 512 * 512, maxBytes: 1 << 30)
+}

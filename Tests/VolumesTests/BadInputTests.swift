@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import Volumes
+
+/// Every kind of bad file gets its own exact error, never a crash or an unbounded allocation.
+@Suite struct BadInputTests {
+    let dir: URL
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("volumes-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    /// A valid uncompressed int16 volume (4x3x2) as bytes: header, extender, data.
+    func validBytes() throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: fixture("int32.nii")))
+    }
+
+    func write(_ data: Data, _ name: String, gzip: Bool = false) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try data.write(to: url)
+        if gzip {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            p.arguments = ["-f", url.path]
+            try p.run(); p.waitUntilExit()
+            return url.path + ".gz"
+        }
+        return url.path
+    }
+
+    func expectError(_ path: String, _ expected: VolumeError, limits: ReadLimits = .standard,
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(throws: expected, sourceLocation: sourceLocation) {
+            _ = try NIfTIReader(limits: limits).read(path: path)
+        }
+    }
+
+    @Test func missingFile() {
+        let path = dir.appendingPathComponent("nope.nii").path
+        expectError(path, .fileNotFound(path: path))
+    }
+
+    @Test func zeroByteFile() throws {
+        let path = try write(Data(), "empty.nii")
+        expectError(path, .emptyFile(path: path))
+    }
+
+    @Test func directoryIsNotARegularFile() {
+        expectError(dir.path, .notRegularFile(path: dir.path))
+    }
+
+    @Test func truncatedHeader() throws {
+        let path = try write(try validBytes().prefix(100), "short.nii")
+        expectError(path, .truncatedHeader(path: path, bytes: 100))
+    }
+
+    @Test func headerOnlyFile() throws {
+        let path = try write(try validBytes().prefix(352), "header-only.nii")
+        expectError(path, .truncatedData(path: path, expectedBytes: 27 * 4, readBytes: 0))
+    }
+
+    @Test func truncatedGzip() throws {
+        // Compress the whole file, then cut the compressed stream in the middle of the data.
+        let full = try write(try validBytes(), "whole.nii", gzip: true)
+        let gz = try Data(contentsOf: URL(fileURLWithPath: full))
+        let path = try write(gz.prefix(gz.count - 40), "cut.nii.gz")
+        #expect {
+            _ = try NIfTIReader().read(path: path)
+        } throws: { error in
+            guard case VolumeError.truncatedData(let p, let expected, let read) = error else { return false }
+            return p == path && expected == 27 * 4 && read < expected
+        }
+    }
+
+    @Test func wrongMagic() throws {
+        var bytes = try validBytes()
+        bytes.replaceSubrange(344..<348, with: [0x41, 0x42, 0x43, 0])
+        let path = try write(bytes, "magic.nii")
+        expectError(path, .wrongMagic(path: path, magic: "\"ABC\\x0\""))
+    }
+
+    @Test func notNIfTIAtAll() throws {
+        let path = try write(Data(repeating: 0x20, count: 1000), "text.nii")
+        expectError(path, .notNIfTI(path: path, sizeofHdr: 0x2020_2020))
+    }
+
+    @Test func absurdDimensionsAreRefusedBeforeAllocation() throws {
+        var bytes = try validBytes()
+        for (offset, value) in [(42, Int16(30000)), (44, 30000), (46, 30000)] {
+            withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset..<offset + 2, with: $0) }
+        }
+        let path = try write(bytes, "huge.nii")
+        let voxels = 30000 * 30000 * 30000
+        expectError(path, .tooLarge(path: path, voxels: voxels, bytes: voxels * 4, limits: .standard))
+    }
+
+    @Test func configurableLimits() throws {
+        let limits = ReadLimits(maxVoxels: 10, maxBytes: 1 << 20)
+        let path = fixture("int32.nii")
+        expectError(path, .tooLarge(path: path, voxels: 27, bytes: 108, limits: limits), limits: limits)
+    }
+
+    @Test func negativeDimension() throws {
+        var bytes = try validBytes()
+        withUnsafeBytes(of: Int16(-4).littleEndian) { bytes.replaceSubrange(44..<46, with: $0) }
+        let path = try write(bytes, "negative.nii")
+        expectError(path, .invalidDimensions(path: path, dims: [3, -4, 3]))
+    }
+
+    @Test func timeSeriesIsRefused() throws {
+        var bytes = try validBytes()
+        withUnsafeBytes(of: Int16(4).littleEndian) { bytes.replaceSubrange(40..<42, with: $0) }
+        withUnsafeBytes(of: Int16(5).littleEndian) { bytes.replaceSubrange(48..<50, with: $0) }
+        let path = try write(bytes, "4d.nii")
+        expectError(path, .invalidDimensions(path: path, dims: [3, 3, 3, 5]))
+    }
+
+    @Test func unsupportedDatatype() throws {
+        var bytes = try validBytes()
+        withUnsafeBytes(of: Int16(32).littleEndian) { bytes.replaceSubrange(70..<72, with: $0) }  // complex64
+        let path = try write(bytes, "complex.nii")
+        expectError(path, .unsupportedDatatype(path: path, code: 32))
+    }
+
+    @Test func nonFiniteVoxels() throws {
+        let geometry = Geometry.axisAligned(dims: [2, 2, 1], spacing: [1, 1, 1], origin: [0, 0, 0])
+        let path = dir.appendingPathComponent("nan.nii").path
+        try NIfTIWriter().write([1, 2, 3, 4], like: geometry, as: .float32, to: path)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange(352..<356, with: $0) }
+        withUnsafeBytes(of: Float.infinity.bitPattern.littleEndian) { bytes.replaceSubrange(360..<364, with: $0) }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        expectError(path, .nonFiniteVoxels(path: path, count: 2))
+    }
+
+    @Test func errorsReadAsOneLine() throws {
+        let error = VolumeError.truncatedData(path: "/in/a.nii.gz", expectedBytes: 100, readBytes: 40)
+        #expect(error.description == "/in/a.nii.gz: truncated data: read 40 of 100 bytes")
+    }
+}

@@ -1,0 +1,54 @@
+import Dispatch
+import Synchronization
+import Volumes
+
+/// A study in memory: its four modalities and, when present, its ground-truth labels, all on one grid.
+public struct Study: Sendable {
+    public let folder: StudyFolder
+    /// The modalities in channel order (T1, T1ce, T2, FLAIR).
+    public let images: [Volume]
+    public let groundTruth: Volume?
+
+    public var id: String { folder.id }
+    public var geometry: Geometry { images[0].geometry }
+
+    public func image(_ modality: Modality) -> Volume { images[modality.rawValue] }
+
+    /// Validates the grids from the headers, then reads every volume (in parallel: decompression
+    /// dominates and each file is independent).
+    public static func load(_ folder: StudyFolder, reader: NIfTIReader = NIfTIReader()) throws -> Study {
+        try folder.validateGrids(reader: reader)
+        let paths = Modality.allCases.map { folder.modalities[$0]! } + (folder.groundTruth.map { [$0] } ?? [])
+        let results = Mutex([Result<Volume, VolumeError>?](repeating: nil, count: paths.count))
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            let result = Result { () throws(VolumeError) -> Volume in
+                do { return try reader.read(path: paths[i]) } catch let e as VolumeError { throw e } catch {
+                    throw VolumeError.unreadable(path: paths[i], reason: "\(error)")
+                }
+            }
+            results.withLock { $0[i] = result }
+        }
+        var volumes: [Volume] = []
+        for result in results.withLock({ $0 }) {
+            switch result! {
+            case .success(let v): volumes.append(v)
+            case .failure(let e): throw StudyError.unreadableVolume(e)
+            }
+        }
+        let truth = folder.groundTruth != nil ? volumes.removeLast() : nil
+        if let truth { try validateLabels(truth, file: folder.groundTruth!) }
+        return Study(folder: folder, images: volumes, groundTruth: truth)
+    }
+
+    /// Ground truth must hold BraTS labels only: 0, 1, 2 and one of 3 (2023) or 4 (2020).
+    static func validateLabels(_ volume: Volume, file: String) throws {
+        var seen = Set<Float>()
+        for v in volume.voxels where v != 0 { seen.insert(v) }
+        if let bad = seen.sorted().first(where: { ![1, 2, 3, 4].contains($0) }) {
+            throw StudyError.invalidLabels(file: file, detail: "value \(bad) (BraTS labels are 0, 1, 2, 3 or 4)")
+        }
+        if seen.contains(3) && seen.contains(4) {
+            throw StudyError.invalidLabels(file: file, detail: "both 3 and 4 present (mixes the 2023 and 2020 conventions)")
+        }
+    }
+}

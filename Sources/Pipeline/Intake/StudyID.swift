@@ -1,0 +1,16 @@
+/// Study ids name output files and folders, so only safe names pass.
+public enum StudyID {
+    public static let maxLength = 128
+
+    /// Throws `StudyError.invalidStudyID` unless `name` is safe as a single path component.
+    public static func validate(_ name: String) throws {
+        func reject(_ reason: String) throws -> Never { throw StudyError.invalidStudyID(name: name, reason: reason) }
+        if name.isEmpty { try reject("empty") }
+        if name.utf8.count > maxLength { try reject("longer than \(maxLength) bytes") }
+        if name.hasPrefix(".") { try reject("starts with a dot") }
+        if name.contains("/") { try reject("contains '/'") }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            try reject("contains control characters")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+/// One report page: a header bar, a grid of FLAIR | T1ce tile pairs with a caption under each, and a legend.
+/// The overview and the per-slice pages differ only in content, so they share this layout.
+struct Sheet {
+    /// A FLAIR | T1ce pair and its caption.
+    struct Pair {
+        let flair: PNGImage
+        let t1ce: PNGImage
+        let caption: String
+    }
+
+    let title: String
+    let subtitles: [String]
+    let pairs: [Pair]
+    let columns: Int
+    let tileWidth: Int
+    let tileHeight: Int
+
+    static let margin = 16
+    static let panelGap = 4
+    static let pairGap = 20
+    static let textScale = 2
+    static let titleScale = 3
+    static let lineGap = 8
+    static let captionHeight = 30
+    static let legendHeight = 36
+    static let swatch = 16
+
+    static let pageColor = RGB(28, 28, 28)
+    static let headerColor = RGB(48, 48, 48)
+    static let textColor = RGB(240, 240, 240)
+    static let labelBackground = RGB(0, 0, 0)
+
+    var rows: Int { (pairs.count + columns - 1) / columns }
+    var pairWidth: Int { 2 * tileWidth + Self.panelGap }
+    var headerHeight: Int {
+        2 * Self.margin + BitmapFont.glyphHeight * Self.titleScale
+            + subtitles.count * (Self.lineGap + BitmapFont.glyphHeight * Self.textScale)
+    }
+    var gridWidth: Int { columns * pairWidth + (columns - 1) * Self.pairGap }
+    var width: Int {
+        let texts = [BitmapFont.size(of: title, scale: Self.titleScale).width, legendWidth]
+            + subtitles.map { BitmapFont.size(of: $0, scale: Self.textScale).width }
+        return 2 * Self.margin + max(gridWidth, texts.max() ?? 0)
+    }
+    var height: Int { headerHeight + Self.margin + rows * (tileHeight + Self.captionHeight) + Self.legendHeight + Self.margin }
+
+    /// Top-left of the FLAIR (`panel` 0) or T1ce (`panel` 1) tile of pair `index`.
+    func tileOrigin(pair index: Int, panel: Int) -> (x: Int, y: Int) {
+        let (row, column) = index.quotientAndRemainder(dividingBy: columns)
+        // The grid is centred when the header or legend make the page wider than it.
+        return ((width - gridWidth) / 2 + column * (pairWidth + Self.pairGap) + panel * (tileWidth + Self.panelGap),
+                headerHeight + Self.margin + row * (tileHeight + Self.captionHeight))
+    }
+
+    func render() -> PNGImage {
+        var page = PNGImage(width: width, height: height, fill: Self.pageColor)
+        drawHeader(on: &page)
+        for (index, pair) in pairs.enumerated() {
+            for (panel, (tile, name)) in [(pair.flair, "FLAIR"), (pair.t1ce, "T1ce")].enumerated() {
+                let origin = tileOrigin(pair: index, panel: panel)
+                page.draw(tile, x: origin.x, y: origin.y)
+                page.drawText(name, x: origin.x + 4, y: origin.y + 4, scale: Self.textScale,
+                              color: Self.textColor, background: Self.labelBackground)
+            }
+            let origin = tileOrigin(pair: index, panel: 0)
+            let captionWidth = BitmapFont.size(of: pair.caption, scale: Self.textScale).width
+            page.drawText(pair.caption, x: origin.x + (pairWidth - captionWidth) / 2, y: origin.y + tileHeight + 8,
+                          scale: Self.textScale, color: Self.textColor)
+        }
+        drawLegend(on: &page)
+        return page
+    }
+
+    private func drawHeader(on page: inout PNGImage) {
+        page.fillRect(x: 0, y: 0, width: width, height: headerHeight, color: Self.headerColor)
+        page.drawText(title, x: Self.margin, y: Self.margin, scale: Self.titleScale, color: Self.textColor)
+        var y = Self.margin + BitmapFont.glyphHeight * Self.titleScale
+        for line in subtitles {
+            y += Self.lineGap
+            page.drawText(line, x: Self.margin, y: y, scale: Self.textScale, color: Self.textColor)
+            y += BitmapFont.glyphHeight * Self.textScale
+        }
+    }
+
+    private static let legendSpacing = 28
+
+    private var legendWidth: Int {
+        TumourClass.allCases.map { Self.swatch + 8 + BitmapFont.size(of: $0.name, scale: Self.textScale).width }
+            .reduce(0, +) + (TumourClass.allCases.count - 1) * Self.legendSpacing
+    }
+
+    private func drawLegend(on page: inout PNGImage) {
+        var x = Self.margin
+        let y = height - Self.margin - Self.legendHeight + (Self.legendHeight - Self.swatch) / 2
+        for c in TumourClass.allCases {
+            page.fillRect(x: x, y: y, width: Self.swatch, height: Self.swatch, color: c.color)
+            x += Self.swatch + 8
+            page.drawText(c.name, x: x, y: y + 1, scale: Self.textScale, color: Self.textColor)
+            x += BitmapFont.size(of: c.name, scale: Self.textScale).width + Self.legendSpacing
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Glibc
+
+/// Progress of long work: a redrawn bar with rate and ETA on a terminal, plain lines otherwise
+/// (logs and journald should get one line per step, not control characters).
+final class Progress {
+    private let total: Int
+    private let label: String
+    private let unit: String
+    private let start = Clock.now()
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var done = 0
+
+    init(total: Int, label: String, unit: String = "") {
+        self.total = total
+        self.label = label
+        self.unit = unit
+    }
+
+    /// Marks `count` more steps done; `detail` is shown beside the bar (e.g. a loss or a study id).
+    func advance(by count: Int = 1, detail: String = "") {
+        done += count
+        let elapsed = Clock.now() - start
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let stats = "\(done)/\(total)\(unit) \(format(rate, 2))/s ETA \(duration(eta))"
+        if isTerminal {
+            let width = 30
+            let filled = total > 0 ? width * done / total : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            FileHandleStderr.write("\r\(label) [\(bar)] \(stats) \(detail)\u{1B}[K")
+            if done >= total { FileHandleStderr.write("\n") }
+        } else {
+            FileHandleStderr.write("\(label): \(stats)\(detail.isEmpty ? "" : " " + detail)\n")
+        }
+    }
+}
+
+/// Seconds from a monotonic clock.
+enum Clock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+func format(_ value: Double, _ decimals: Int) -> String {
+    var factor = 1.0
+    for _ in 0..<decimals { factor *= 10 }
+    let rounded = (value * factor).rounded() / factor
+    var text = "\(rounded)"
+    if let dot = text.firstIndex(of: ".") {
+        let have = text.distance(from: dot, to: text.endIndex) - 1
+        text += String(repeating: "0", count: max(0, decimals - have))
+    }
+    return text
+}
+
+private func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+}

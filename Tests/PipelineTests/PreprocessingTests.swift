@@ -1,0 +1,113 @@
+import Testing
+@testable import Pipeline
+import Volumes
+
+@Suite struct EnhancementTests {
+    /// Hand-computed with the formulas of Enhancement's documentation (lambda -0.8, m = 1):
+    /// x = 0.25: L = ln 1.25 / ln 2 = 0.32193, E = 1 - e^-0.25 = 0.22120, C = 0.54313 / (-0.8 + 0.07121)
+    ///           = -0.74524, R = erf(-0.8 * atan(e^-0.74524) + 0.37262) = erf(-0.01963...) = 0.020436 ...
+    /// The four raw values and their min-max normalisation, computed independently in double precision.
+    @Test func matchesHandComputedValues() throws {
+        let e = try Enhancement()
+        let raw = [0.0, 0.25, 0.5, 1.0].map { e.raw($0, max: 1) }
+        let expectedRaw = [-0.6257693217439262, 0.02043647912251398, 0.6889805609034767, 0.9999999999937743]
+        for (r, x) in zip(raw, expectedRaw) { #expect(abs(r - x) < 1e-12) }
+
+        var values: [Float] = [0, 0.25, 0.5, 1]
+        e.apply(to: &values)
+        let expected: [Float] = [0, 0.3974766867288762, 0.8086934944427672, 0.9999993849069659]
+        for (v, x) in zip(values, expected) { #expect(abs(v - x) < 1e-6) }
+    }
+
+    @Test func isMonotonic() throws {
+        let e = try Enhancement()
+        let raw = stride(from: 0.0, through: 1.0, by: 0.01).map { e.raw($0, max: 1) }
+        #expect(zip(raw, raw.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    @Test(arguments: [-0.5, 0.0, -0.63])
+    func rejectsLambdaThatDividesByZero(_ lambda: Double) {
+        #expect(throws: PreprocessingError.invalidLambda(lambda)) { try Enhancement(lambda: lambda) }
+    }
+
+    @Test func constantInputBecomesZero() throws {
+        var values: [Float] = [0.5, 0.5, 0.5]
+        try Enhancement().apply(to: &values)
+        #expect(values == [0, 0, 0])
+    }
+
+    @Test func percentileMatchesNumpy() {
+        // numpy.percentile([3,1,4,1,5,9,2,6], [0.5, 99.5, 50]) = 1.0, 8.895, 3.5
+        let sorted: [Float] = [3, 1, 4, 1, 5, 9, 2, 6].sorted()
+        #expect(percentile(sorted, 0.5) == 1)
+        #expect(abs(percentile(sorted, 99.5) - 8.895) < 1e-5)
+        #expect(percentile(sorted, 50) == 3.5)
+    }
+}
+
+@Suite struct CropWindowTests {
+    @Test func boundingBoxAndPadding() throws {
+        let dims = [20, 18, 6]
+        let mask = brainBox(dims, scale: 1).map { $0 > 0 }
+        let box = try #require(CropWindow.bounding(mask, dims: dims))
+        #expect(box == CropWindow(origin: [4, 3, 1], size: [12, 12, 4]))
+        // 12 -> 16 in x and y: 4 extra voxels, 2 on each side; z unchanged.
+        #expect(box.padded(toMultipleOf: 16) == CropWindow(origin: [2, 1, 1], size: [16, 16, 4]))
+        #expect(CropWindow.bounding([Bool](repeating: false, count: 8), dims: [2, 2, 2]) == nil)
+    }
+
+    @Test func extractThenInsertRestoresTheWindow() {
+        let dims = [5, 4, 3]
+        let values = (0..<60).map { Int($0) }
+        // A window hanging off the grid on every side.
+        let window = CropWindow(origin: [-1, 2, 1], size: [8, 4, 3])
+        let cut = window.extract(values, dims: dims, fill: -1)
+        #expect(cut.count == 8 * 4 * 3)
+        #expect(cut[0] == -1)                                     // x = -1 lies outside
+        #expect(cut[1] == values[0 + 5 * (2 + 4 * 1)])            // window (1,0,0) = grid (0,2,1)
+        let back = window.insert(cut, into: dims, background: -7)
+        for z in 0..<3 {
+            for y in 0..<4 {
+                for x in 0..<5 {
+                    let i = x + 5 * (y + 4 * z)
+                    #expect(back[i] == ((y >= 2 && z >= 1) ? values[i] : -7))
+                }
+            }
+        }
+    }
+}
+
+@Suite struct PreprocessorTests {
+    @Test func cropsNormalisesAndMasks() throws {
+        var labels = [Float](repeating: 0, count: 20 * 18 * 6)
+        labels[8 + 20 * (8 + 18 * 2)] = 4
+        let folder = try writeStudy(in: try temporaryFolder(), labels: labels)
+        let study = try Study.load(try StudyFolder(path: folder))
+        let prepared = try Preprocessor()(study)
+
+        #expect(prepared.window == CropWindow(origin: [2, 1, 1], size: [16, 16, 4]))
+        #expect(prepared.brainSlices == [0, 1, 2, 3])
+        for channel in prepared.channels {
+            #expect(channel.allSatisfy { (0...1).contains($0) })
+            for (value, inside) in zip(channel, prepared.brainMask) where !inside { #expect(value == 0) }
+            #expect(channel.max()! > 0.99)
+        }
+        // Labels follow the crop: grid (8, 8, 2) is window (6, 7, 1).
+        #expect(prepared.labels![6 + 16 * (7 + 16 * 1)] == 4)
+        let back = prepared.uncrop(prepared.labels!)
+        #expect(back == labels.map { UInt8($0) })
+        #expect(prepared.slice(1).count == 4 * 16 * 16)
+    }
+
+    @Test func emptyStudyIsRejected() throws {
+        let parent = try temporaryFolder()
+        let folder = try writeStudy(in: parent)
+        let g = Geometry.axisAligned(dims: [20, 18, 6], spacing: [1, 1, 2], origin: [-10, -9, -6])
+        for suffix in ["_t1", "_t1ce", "_t2", "_flair"] {
+            try NIfTIWriter().write([Float](repeating: 0, count: 20 * 18 * 6), like: g, as: .int16,
+                                    to: "\(folder)/Case_001\(suffix).nii.gz")
+        }
+        let study = try Study.load(try StudyFolder(path: folder))
+        #expect(throws: PreprocessingError.emptyBrain(study: "Case_001")) { try Preprocessor()(study) }
+    }
+}

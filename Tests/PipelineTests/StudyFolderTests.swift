@@ -1,0 +1,142 @@
+import Foundation
+import Glibc
+import Testing
+@testable import Pipeline
+import Volumes
+
+@Suite struct StudyFolderTests {
+    @Test func findsBraTS2020Names() throws {
+        let folder = try writeStudy(in: try temporaryFolder(), labels: [Float](repeating: 0, count: 20 * 18 * 6))
+        let study = try StudyFolder(path: folder)
+        #expect(study.id == "Case_001")
+        #expect(study.modalities[.t1ce] == folder + "/Case_001_t1ce.nii.gz")
+        #expect(study.modalities[.flair] == folder + "/Case_001_flair.nii.gz")
+        #expect(study.groundTruth == folder + "/Case_001_seg.nii.gz")
+    }
+
+    @Test func findsBraTS2023NamesUncompressed() throws {
+        let folder = try writeStudy(in: try temporaryFolder(), id: "BraTS-GLI-00001-000", naming2023: true, gzip: false)
+        let study = try StudyFolder(path: folder)
+        #expect(study.modalities[.t1] == folder + "/BraTS-GLI-00001-000-t1n.nii")
+        #expect(study.modalities[.t2] == folder + "/BraTS-GLI-00001-000-t2w.nii")
+        #expect(study.groundTruth == nil)
+    }
+
+    @Test func ignoresHiddenAndUnrelatedFiles() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/README.txt"))
+        try Data().write(to: URL(fileURLWithPath: folder + "/.Case_001_t1.nii.gz"))
+        #expect(try StudyFolder(path: folder).modalities.count == 4)
+    }
+
+    @Test func missingModality() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        try FileManager.default.removeItem(atPath: folder + "/Case_001_flair.nii.gz")
+        #expect(throws: StudyError.missingModality(.flair, folder: folder)) { try StudyFolder(path: folder) }
+        #expect(StudyError.missingModality(.flair, folder: "/in/x").description
+                == "/in/x: missing FLAIR (expected a file named like <id>_flair.nii.gz or <id>-t2f.nii.gz)")
+    }
+
+    @Test func twoCandidatesForOneModality() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        try FileManager.default.copyItem(atPath: folder + "/Case_001_t2.nii.gz", toPath: folder + "/Case_001-t2w.nii.gz")
+        #expect(throws: StudyError.duplicateModality(.t2, files: [folder + "/Case_001-t2w.nii.gz",
+                                                                  folder + "/Case_001_t2.nii.gz"])) {
+            try StudyFolder(path: folder)
+        }
+    }
+
+    @Test func symlinkIsRejectedNotFollowed() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        try FileManager.default.removeItem(atPath: folder + "/Case_001_t1.nii.gz")
+        #expect(symlink("/etc/passwd", folder + "/Case_001_t1.nii.gz") == 0)
+        #expect(throws: StudyError.unsafeEntry(name: "Case_001_t1.nii.gz", kind: "symbolic link")) {
+            try StudyFolder(path: folder)
+        }
+    }
+
+    @Test func fifoIsRejected() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        #expect(mkfifo(folder + "/pipe", 0o600) == 0)
+        #expect(throws: StudyError.unsafeEntry(name: "pipe", kind: "FIFO")) { try StudyFolder(path: folder) }
+    }
+
+    @Test func notAFolder() throws {
+        let parent = try temporaryFolder()
+        let file = parent + "/plain"
+        try Data().write(to: URL(fileURLWithPath: file))
+        #expect(throws: StudyError.notAFolder(path: file)) { try StudyFolder(path: file) }
+    }
+
+    @Test(arguments: [(".hidden", "starts with a dot"), ("bad\u{7}id", "contains control characters"),
+                      (String(repeating: "x", count: 129), "longer than 128 bytes")])
+    func unsafeStudyIDs(_ name: String, _ reason: String) {
+        #expect(throws: StudyError.invalidStudyID(name: name, reason: reason)) { try StudyID.validate(name) }
+    }
+
+    @Test func mismatchedDimensions() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        let other = Geometry.axisAligned(dims: [20, 18, 5], spacing: [1, 1, 2], origin: [-10, -9, -6])
+        let t2 = folder + "/Case_001_t2.nii.gz"
+        try NIfTIWriter().write([Float](repeating: 1, count: 20 * 18 * 5), like: other, as: .int16, to: t2)
+        let study = try StudyFolder(path: folder)
+        #expect(throws: StudyError.mismatchedGrid(file: t2, reference: folder + "/Case_001_t1.nii.gz",
+                                                  detail: "dims [20, 18, 5] vs [20, 18, 6]")) {
+            try study.validateGrids()
+        }
+    }
+
+    @Test func mismatchedAffine() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        // Shifted by 0.5 mm in y: beyond the 1e-3 mm tolerance.
+        let shifted = Geometry.axisAligned(dims: [20, 18, 6], spacing: [1, 1, 2], origin: [-10, -8.5, -6])
+        let flair = folder + "/Case_001_flair.nii.gz"
+        try NIfTIWriter().write([Float](repeating: 1, count: 20 * 18 * 6), like: shifted, as: .int16, to: flair)
+        #expect(throws: StudyError.mismatchedGrid(file: flair, reference: folder + "/Case_001_t1.nii.gz",
+                                                  detail: "affine differs by 0.5 mm (tolerance 0.001 mm)")) {
+            try StudyFolder(path: folder).validateGrids()
+        }
+    }
+
+    @Test func unreadableModalityNamesTheFile() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        let t1ce = folder + "/Case_001_t1ce.nii.gz"
+        try Data("not a nifti file at all".utf8).write(to: URL(fileURLWithPath: t1ce))
+        #expect {
+            try StudyFolder(path: folder).validateGrids()
+        } throws: { error in
+            guard case StudyError.unreadableVolume(let inner) = error else { return false }
+            return "\(inner)".hasPrefix(t1ce + ":")
+        }
+    }
+
+    @Test func labelsMustBeBraTSLabels() throws {
+        var labels = [Float](repeating: 0, count: 20 * 18 * 6)
+        labels[100] = 7
+        let folder = try writeStudy(in: try temporaryFolder(), labels: labels)
+        #expect(throws: StudyError.invalidLabels(file: folder + "/Case_001_seg.nii.gz",
+                                                 detail: "value 7.0 (BraTS labels are 0, 1, 2, 3 or 4)")) {
+            try Study.load(try StudyFolder(path: folder))
+        }
+    }
+
+    @Test func labelConventionsMustNotMix() throws {
+        var labels = [Float](repeating: 0, count: 20 * 18 * 6)
+        labels[100] = 3
+        labels[101] = 4
+        let folder = try writeStudy(in: try temporaryFolder(), labels: labels)
+        #expect(throws: StudyError.invalidLabels(file: folder + "/Case_001_seg.nii.gz",
+                                                 detail: "both 3 and 4 present (mixes the 2023 and 2020 conventions)")) {
+            try Study.load(try StudyFolder(path: folder))
+        }
+    }
+
+    @Test func loadsAllVolumesInChannelOrder() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        let study = try Study.load(try StudyFolder(path: folder))
+        #expect(study.images.count == 4)
+        // writeStudy scales modality m by 100 * (m + 1).
+        let peaks = study.images.map { $0.voxels.max()! }
+        #expect(peaks[1] == 2 * peaks[0] && peaks[3] == 4 * peaks[0])
+    }
+}

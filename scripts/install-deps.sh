@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ganet-seg builds against (skips apt when all are present).
+set -euo pipefail
+packages=(libnifti-dev libopenblas-dev libpng-dev libsystemd-dev zlib1g-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi

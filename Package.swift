@@ -19,20 +19,25 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("openblas")]),
 
+        // Seeded randomness shared by phantoms, initialisation and augmentation.
+        .target(name: "Randomness"),
+
         // Data: volumes on disk, synthetic studies.
         .target(name: "Volumes", dependencies: ["CNIfTI"]),
-        .target(name: "Phantoms", dependencies: ["Volumes"]),
+        .target(name: "Phantoms", dependencies: ["Volumes", "Randomness"]),
 
-        // Engine and evaluation.
+        // Engine, networks and evaluation.
         .target(name: "Compute", dependencies: ["COpenBLAS"]),
+        .target(name: "Networks", dependencies: ["Compute", "Randomness"]),
         .target(name: "Metrics"),
 
-        // Reports and the study pipeline (discover, validate, preprocess, segment, write).
+        // Reports and the study pipeline (discover, validate, preprocess, predict, write).
         .target(name: "Reports", dependencies: ["CPNG"]),
-        .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics"]),
+        .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute"]),
+        .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness"]),
 
         .executableTarget(name: "ganet-seg", dependencies: [
-            "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics",
+            "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics", "Networks", "Compute", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -42,6 +47,8 @@ let package = Package(
         .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Volumes"],
                     resources: [.copy("Cases")]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Compute"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Pipeline", "Networks", "Compute", "Randomness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms"]),
     ]

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import Randomness
 import Volumes
 
 /// One synthetic study: four modalities and BraTS 2020 labels (1 NCR, 2 ED, 4 ET) on one grid.

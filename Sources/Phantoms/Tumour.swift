@@ -1,4 +1,5 @@
 import Glibc
+import Randomness
 
 /// A synthetic glioma: an irregular, roughly ellipsoidal mass with a necrotic core, an enhancing
 /// rim and surrounding oedema that spreads further along white matter.

@@ -1,6 +1,7 @@
 import Glibc
 
-/// A small, fast, seedable generator (SplitMix64), so that a phantom depends only on its seed.
+/// A small, fast, seedable generator (SplitMix64): phantoms, initial weights and augmentation
+/// depend only on their seeds, so every run can be reproduced.
 public struct RandomSource: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

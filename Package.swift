@@ -18,6 +18,7 @@ let package = Package(
                                                  .linkedLibrary("z"), .linkedLibrary("m")]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("openblas")]),
+        .target(name: "CLinux"),
 
         // Seeded randomness shared by phantoms, initialisation and augmentation.
         .target(name: "Randomness"),
@@ -29,11 +30,11 @@ let package = Package(
         // Engine, networks and evaluation.
         .target(name: "Compute", dependencies: ["COpenBLAS"]),
         .target(name: "Networks", dependencies: ["Compute", "Randomness"]),
-        .target(name: "Metrics"),
+        .target(name: "Metrics", linkerSettings: [.linkedLibrary("m")]),
 
         // Reports and the study pipeline (discover, validate, preprocess, predict, write).
         .target(name: "Reports", dependencies: ["CPNG"]),
-        .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute"]),
+        .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute", "CLinux"]),
         .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness"]),
 
         .executableTarget(name: "ganet-seg", dependencies: [

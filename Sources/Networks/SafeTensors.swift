@@ -32,6 +32,12 @@ public enum SafeTensors {
         /// SHA-256 of the file's bytes: the identity metrics.json reports for a model.
         public var sha256: String
 
+        public init(tensors: [NamedTensor], metadata: [String: String], sha256: String) {
+            self.tensors = tensors
+            self.metadata = metadata
+            self.sha256 = sha256
+        }
+
         public subscript(_ name: String) -> NamedTensor? { tensors.first { $0.name == name } }
     }
 

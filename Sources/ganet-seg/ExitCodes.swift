@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import Metrics
+import Networks
 import Phantoms
 import Pipeline
 import Reports
@@ -18,6 +20,12 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as StudyError {
         fail(error, code: 65)
     } catch let error as PreprocessingError {
+        fail(error, code: 65)
+    } catch let error as MetricsError {
+        fail(error, code: 65)
+    } catch let error as SafeTensors.Error {
+        fail(error, code: 65)
+    } catch let error as WeightsError {
         fail(error, code: 65)
     } catch let error as ReportError {
         fail(error, code: 74)

@@ -1,23 +1,18 @@
 import Glibc
 import Phantoms
 
-/// Finds the ICBM152 template: --template, else $GANET_SEG_TEMPLATE, else data/icbm152 in the
-/// current folder or above the executable (a source checkout), else /usr/share/ganet-seg/icbm152.
-enum TemplateLocator {
-    static func find(explicit: String?) throws -> String {
-        if let explicit { return explicit }
-        if let env = getenv("GANET_SEG_TEMPLATE") { return String(cString: env) }
-        var candidates = ["data/icbm152"]
+/// Finds files shipped with ganet-seg (the template, the default model): in the current folder,
+/// in the folders above the executable (a source checkout's .build/...), or under /usr/share/ganet-seg.
+enum InstallationFiles {
+    static func find(_ relative: String) -> String? {
+        var candidates = [relative]
         var dir = executableDirectory()
         while dir.count > 1 {
-            candidates.append(dir + "/data/icbm152")
+            candidates.append(dir + "/" + relative)
             dir = parent(of: dir)
         }
-        candidates.append("/usr/share/ganet-seg/icbm152")
-        if let found = candidates.first(where: { access($0 + "/" + Template.t1File, R_OK) == 0 }) {
-            return found
-        }
-        throw InputError("cannot find the ICBM152 template (data/icbm152); pass --template DIR")
+        candidates.append("/usr/share/ganet-seg/" + relative.split(separator: "/").dropFirst().joined(separator: "/"))
+        return candidates.first { access($0, R_OK) == 0 }
     }
 
     private static func executableDirectory() -> String {
@@ -30,5 +25,17 @@ enum TemplateLocator {
     private static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
+
+/// Finds the ICBM152 template: --template, else $GANET_SEG_TEMPLATE, else data/icbm152 of the installation.
+enum TemplateLocator {
+    static func find(explicit: String?) throws -> String {
+        if let explicit { return explicit }
+        if let env = getenv("GANET_SEG_TEMPLATE") { return String(cString: env) }
+        if let t1 = InstallationFiles.find("data/icbm152/" + Template.t1File) {
+            return String(t1.dropLast(Template.t1File.count + 1))
+        }
+        throw InputError("cannot find the ICBM152 template (data/icbm152); pass --template DIR")
     }
 }

@@ -23,6 +23,16 @@ public enum Modality: Int, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
+    /// The key naming the modality in metrics.json.
+    public var key: String {
+        switch self {
+        case .t1: "t1"
+        case .t1ce: "t1ce"
+        case .t2: "t2"
+        case .flair: "flair"
+        }
+    }
+
     var exampleNames: String { "<id>\(suffixes[0]).nii.gz or <id>\(suffixes[1]).nii.gz" }
 }
 

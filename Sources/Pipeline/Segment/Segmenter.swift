@@ -1,0 +1,157 @@
+import FoundationEssentials
+import Glibc
+import Metrics
+import Reports
+import Volumes
+
+/// Settings of `Segmenter`.
+public struct SegmenterOptions: Sendable {
+    /// The label convention of the written mask (BraTS 2020: ET = 4; 2023: ET = 3).
+    public var outputConvention: LabelConvention = .brats2020
+    public var batchSize = 8
+    public var readLimits: ReadLimits = .standard
+    public var preprocessing = PreprocessingOptions()
+    /// The software version written into metrics.json.
+    public var softwareVersion = "0.0.0"
+
+    public init() {}
+}
+
+/// Segments one study end to end: read, preprocess, predict, post-process (classes to BraTS
+/// labels, uncrop), then write `<id>_seg.nii.gz`, `report/*.png` and `metrics.json` into a folder.
+///
+/// The folder is the caller's to publish (`Publisher`): the CLI and the daemon both build outputs
+/// in a hidden temporary folder and rename it whole.
+public struct Segmenter {
+    public let model: SegmentationModel
+    public var options: SegmenterOptions
+
+    public init(model: SegmentationModel, options: SegmenterOptions = SegmenterOptions()) {
+        self.model = model
+        self.options = options
+    }
+
+    /// The stages, in order, as `progress` names them.
+    public enum Stage: String, Sendable, CaseIterable {
+        case read, preprocess, predict, postprocess, evaluate, write
+    }
+
+    /// Segments the study folder at `studyPath`, writing every output into the existing folder
+    /// `output`. `progress(stage, fraction)` reports where it is.
+    @discardableResult
+    public func segment(studyAt studyPath: String, into output: String,
+                        progress: (Stage, Double) -> Void = { _, _ in }) throws -> MetricsDocument {
+        var timings: [String: Double] = [:]
+        var stopwatch = Stopwatch()
+        func lap(_ stage: Stage) { timings[stage.rawValue] = stopwatch.lap() * 1000 }
+
+        progress(.read, 0)
+        let folder = try StudyFolder(path: studyPath)
+        let study = try Study.load(folder, reader: NIfTIReader(limits: options.readLimits))
+        lap(.read)
+
+        progress(.preprocess, 0)
+        let prepared = try Preprocessor(options: options.preprocessing)(study)
+        lap(.preprocess)
+
+        let predictor = SlicePredictor(model: model, batchSize: options.batchSize)
+        let classes = predictor.predict(prepared) { done, total in progress(.predict, Double(done) / Double(total)) }
+        lap(.predict)
+
+        progress(.postprocess, 0)
+        let labels = prepared.uncrop(classes.map(label(ofClass:)))
+        let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing, labels: labels)
+        var regions: [String: MetricsDocument.RegionSummary] = [:]
+        for region in Region.allCases {
+            let voxels = labels.reduce(0) { region.labels(in: options.outputConvention).contains($1) ? $0 + 1 : $0 }
+            regions[region.rawValue] = .init(volumeML: Double(voxels) * study.geometry.voxelVolume / 1000,
+                                             lesions: region.lesionCount(in: map, convention: options.outputConvention))
+        }
+        lap(.postprocess)
+
+        var evaluation: Evaluation?
+        if let truth = study.groundTruth {
+            progress(.evaluate, 0)
+            let reference = LabelMap(dims: truth.dims, spacing: truth.geometry.spacing, labels: truth.voxels.map { UInt8($0) })
+            evaluation = try Evaluator().evaluate(prediction: map, reference: reference)
+            lap(.evaluate)
+        }
+
+        progress(.write, 0)
+        try NIfTIWriter().write(labels.map(Float.init), like: study.geometry, as: .uint8,
+                                to: "\(output)/\(study.id)_seg.nii.gz")
+        try makeFolder(output + "/report")
+        _ = try ReportRenderer().write(ReportInput(study: study, labels: labels), to: output + "/report")
+        lap(.write)
+        timings["total"] = stopwatch.total * 1000
+
+        let document = MetricsDocument(
+            studyID: study.id, created: Self.timestamp(),
+            software: .init(name: "ganet-seg", version: options.softwareVersion),
+            model: .init(name: model.name, sha256: model.sha256, trainingData: model.metadata["training_data"]),
+            device: model.backend.deviceName,
+            input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, files: inputFiles(folder)),
+            labelConvention: options.outputConvention, timingsMS: timings, regions: regions, evaluation: evaluation)
+        try writeJSON(document, to: output + "/metrics.json")
+        return document
+    }
+
+    /// Network class (0 bg, 1 NCR, 2 ED, 3 ET) to the output convention's label.
+    func label(ofClass c: UInt8) -> UInt8 {
+        c == 3 ? options.outputConvention.enhancingTumour : c
+    }
+
+    private func inputFiles(_ folder: StudyFolder) -> [String: String] {
+        var files: [String: String] = [:]
+        for (m, path) in folder.modalities { files[m.key] = path.split(separator: "/").last.map(String.init) }
+        if let truth = folder.groundTruth { files["ground_truth"] = truth.split(separator: "/").last.map(String.init) }
+        return files
+    }
+
+    static func timestamp() -> String {
+        Date.now.formatted(.iso8601)
+    }
+}
+
+/// Writes `value` as pretty, key-sorted JSON (temporary file, then rename).
+public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    var data = try encoder.encode(value)
+    data.append(0x0A)
+    let temporary = path + ".tmp"
+    do { try data.write(to: URL(filePath: temporary)) } catch {
+        throw PublishError(path: path, reason: "\(error)")
+    }
+    guard rename(temporary, path) == 0 else {
+        unlink(temporary)
+        throw PublishError(path: path, reason: String(cString: strerror(errno)))
+    }
+}
+
+func makeFolder(_ path: String) throws {
+    guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+        throw PublishError(path: path, reason: String(cString: strerror(errno)))
+    }
+}
+
+/// Wall-clock laps on a monotonic clock.
+struct Stopwatch {
+    private let start = Stopwatch.now()
+    private var last = Stopwatch.now()
+
+    /// Seconds since the previous lap (or the start).
+    mutating func lap() -> Double {
+        let t = Self.now()
+        defer { last = t }
+        return t - last
+    }
+
+    var total: Double { Self.now() - start }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Compute
+import FoundationEssentials
+import Glibc
+import Networks
+import Pipeline
+import Randomness
+import Training
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the segmentation U-Net on a folder of BraTS-format studies with ground truth.",
+        discussion: """
+            Loads and preprocesses every study in --data (one sub-folder per study, real BraTS or \
+            phantoms from `ganet-seg synth`), holds out --validation-fraction of them, and trains with \
+            cross-entropy + Dice, Adam (weight decay 1e-4) and polynomial learning-rate decay. After \
+            each epoch it validates (Dice per region), writes a checkpoint (<output>.checkpoint) for \
+            --resume, and keeps the best model so far in --output. A log of the run goes to \
+            <output>.log.jsonl.
+            """)
+
+    @Option(help: "Folder of study folders.")
+    var data: String
+
+    @Option(help: "Where to write the trained weights (.safetensors).")
+    var output: String
+
+    @Option(help: "Epochs.") var epochs: Int = 30
+    @Option(help: "Slices per batch.") var batchSize: Int = 8
+    @Option(name: .customLong("lr"), help: "Initial learning rate (the paper's 6e-5 is for batch 80).")
+    var learningRate: Float = 6e-5
+    @Option(help: "Side of the square training patches.") var patchSize: Int = 128
+    @Option(help: "Training slices drawn per epoch (0: every tumour slice once).") var samplesPerEpoch: Int = 0
+    @Option(help: "Share of studies held out for validation.") var validationFraction: Double = 0.2
+    @Option(help: "Seed of initialisation, split and augmentation.") var seed: UInt64 = 1
+    @Option(help: "U-Net encoder widths.") var widths: String = "64,128,256"
+    @Option(help: "U-Net bottleneck width.") var bottleneck: Int = 320
+    @Option(help: "Store weights as f32 or f16.") var weightsType: WeightType = .f32
+    @Option(help: "What the data is, recorded in the model's metadata (e.g. 'synthetic phantoms').")
+    var dataDescription: String = "unspecified"
+    @Flag(help: "Continue from <output>.checkpoint.") var resume = false
+    @Flag(help: "Train without augmentation.") var noAugment = false
+    @Option(help: "auto or cpu.") var device: Device = .auto
+
+    func validate() throws {
+        guard epochs >= 1, batchSize >= 1, patchSize >= 16, learningRate > 0 else {
+            throw ValidationError("--epochs, --batch-size must be >= 1, --patch-size >= 16, --lr > 0")
+        }
+        guard (0.0..<1.0).contains(validationFraction) else {
+            throw ValidationError("--validation-fraction must be in 0..<1")
+        }
+        _ = try configuration()
+    }
+
+    func configuration() throws -> UNetConfiguration {
+        let w = widths.split(separator: ",").compactMap { Int($0) }
+        guard !w.isEmpty, w.allSatisfy({ $0 >= 1 }), bottleneck >= 1 else {
+            throw ValidationError("--widths must be positive integers like 64,128,256")
+        }
+        let config = UNetConfiguration(widths: w, bottleneck: bottleneck)
+        guard patchSize % config.sizeMultiple == 0 else {
+            throw ValidationError("--patch-size must be a multiple of \(config.sizeMultiple)")
+        }
+        return config
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let backend = device.makeBackend()
+            var options = TrainingOptions()
+            options.epochs = epochs
+            options.batchSize = batchSize
+            options.learningRate = learningRate
+            options.patchSize = patchSize
+            options.samplesPerEpoch = samplesPerEpoch
+            options.validationFraction = validationFraction
+            options.seed = seed
+            options.augment = !noAugment
+
+            let (train, validation) = try loadStudies(options)
+            let set = TrainingSet(studies: train)
+            guard !set.samples.isEmpty else { throw InputError("\(data): no slice with a tumour label to train on") }
+            log("\(set.samples.count) training slices from \(train.count) studies, \(validation.count) validation studies")
+
+            let config = try configuration()
+            let network = UNet(config, backend: backend, seed: seed)
+            let trainer = Trainer(network: network, backend: backend, options: options)
+            let checkpoint = Checkpoint(path: output + ".checkpoint")
+            if resume {
+                try checkpoint.restore(into: trainer)
+                log("resumed after epoch \(trainer.completedEpochs)")
+            }
+            var best = trainer.history.compactMap { $0.validation?.mean }.max() ?? -1
+            var metadata = config.metadata
+            metadata["training_data"] = dataDescription
+            let runLog = output + ".log.jsonl"
+            try trainer.train(set, validation: validation, onStep: stepProgress(trainer: trainer)) { report in
+                let v = report.validation.map { " val Dice WT \(format($0.wt, 3)) TC \(format($0.tc, 3)) ET \(format($0.et, 3))" } ?? ""
+                log("epoch \(report.epoch)/\(epochs) loss \(format(report.loss, 4)) (CE \(format(report.crossEntropy, 4)), 1-Dice \(format(report.dice, 4))) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)")
+                try appendLine(try jsonLine(report), to: runLog)
+                let score = report.validation?.mean ?? Double(report.epoch)
+                if score > best {
+                    best = score
+                    metadata["epochs"] = "\(report.epoch)"
+                    metadata["validation_dice"] = String(v.drop { $0 == " " })
+                    try SafeTensors.write(network.exportWeights(backend: backend), as: weightsType, metadata: metadata, to: output)
+                }
+                try checkpoint.save(trainer)
+            }
+            log("best model: \(output)")
+        }
+    }
+
+    /// Loads and preprocesses every study, then splits them (deterministically per seed).
+    private func loadStudies(_ options: TrainingOptions) throws -> ([PreprocessedStudy], [PreprocessedStudy]) {
+        let folders = try studyFolders(in: data)
+        guard !folders.isEmpty else { throw InputError("\(data): no study folders") }
+        var rng = RandomSource(seed: options.seed)
+        let order = folders.shuffled(using: &rng)
+        let held = folders.count > 1 ? max(1, Int((Double(folders.count) * options.validationFraction).rounded())) : 0
+        let progress = Progress(total: folders.count, label: "preprocess", unit: " studies")
+        var train: [PreprocessedStudy] = [], validation: [PreprocessedStudy] = []
+        for (i, path) in order.enumerated() {
+            let study = try Study.load(try StudyFolder(path: path))
+            guard study.groundTruth != nil else { throw InputError("\(path): no ground truth (<id>_seg) to train on") }
+            let prepared = try Preprocessor()(study)
+            if i < held { validation.append(prepared) } else { train.append(prepared) }
+            progress.advance(detail: study.id)
+        }
+        return (train, validation)
+    }
+
+    private func stepProgress(trainer: Trainer) -> (Int, Int, Double) -> Void {
+        var bar: Progress?
+        return { done, total, loss in
+            if done == 1 { bar = Progress(total: total, label: "epoch \(trainer.completedEpochs + 1)", unit: " steps") }
+            bar?.advance(detail: "loss \(format(loss, 4))")
+        }
+    }
+}
+
+extension WeightType: ExpressibleByArgument {}
+
+/// Sub-folders of `path` (hidden ones skipped), sorted.
+func studyFolders(in path: String) throws -> [String] {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+        throw InputError("\(path): not a readable folder")
+    }
+    return names.filter { !$0.hasPrefix(".") }.sorted().map { path + "/" + $0 }.filter {
+        var isDirectory = false
+        return FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory
+    }
+}
+
+func log(_ line: String) {
+    FileHandleStderr.write(line + "\n")
+}
+
+func jsonLine<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+func appendLine(_ line: String, to path: String) throws {
+    guard let handle = fopen(path, "a") else { throw InputError("cannot open \(path) for appending") }
+    defer { fclose(handle) }
+    fputs(line + "\n", handle)
+}

@@ -5,8 +5,13 @@ extension PNGImage {
         let x0 = max(0, x), x1 = min(width, x + w)
         let y0 = max(0, y), y1 = min(height, y + h)
         guard x0 < x1, y0 < y1 else { return }
-        for row in y0..<y1 {
-            for column in x0..<x1 { self[column, row] = color }
+        let rowStride = width * 3
+        pixels.withUnsafeMutableBufferPointer { pixels in
+            for row in y0..<y1 {
+                for i in stride(from: row * rowStride + x0 * 3, to: row * rowStride + x1 * 3, by: 3) {
+                    (pixels[i], pixels[i + 1], pixels[i + 2]) = (color.r, color.g, color.b)
+                }
+            }
         }
     }
 

@@ -87,20 +87,22 @@ public struct PNGImage: Equatable, Sendable {
     }
 
     /// The image as a PNG byte stream (libpng simplified API).
+    ///
+    /// Encoded for speed with `PNG_IMAGE_FLAG_FAST` (no row filters, zlib level 3): several times faster than
+    /// libpng's default for files about a fifth larger, with the same pixels. One compression pass, into a
+    /// scratch buffer of libpng's worst-case size, rather than a sizing pass and a writing pass.
     public func encodePNG() throws(PNGError) -> [UInt8] {
         var image = Self.pngImage(width: width, height: height)
+        image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
         defer { png_image_free(&image) }
-        let stride = Int32(width * 3)
-        var size: png_alloc_size_t = 0
-        // First call sizes the output, second writes it.
-        let sized = pixels.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, stride, nil) }
-        guard sized != 0, size > 0 else { throw .encodeFailed(Self.message(of: image)) }
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let written = out.withUnsafeMutableBytes { dst in
-            pixels.withUnsafeBytes { png_image_write_to_memory(&image, dst.baseAddress, &size, 0, $0.baseAddress, stride, nil) }
+        var size = cpng_image_png_size_max(image)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(size), alignment: 1)
+        defer { scratch.deallocate() }
+        let written = pixels.withUnsafeBytes {
+            png_image_write_to_memory(&image, scratch.baseAddress, &size, 0, $0.baseAddress, Int32(width * 3), nil)
         }
         guard written != 0 else { throw .encodeFailed(Self.message(of: image)) }
-        return Array(out.prefix(Int(size)))
+        return Array(scratch.prefix(Int(size)))
     }
 
     /// Decodes any PNG libpng accepts into RGB8 (alpha is composited onto black).

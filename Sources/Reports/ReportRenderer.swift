@@ -26,26 +26,22 @@ public struct ReportRenderer: Sendable {
 
     /// All report images by file name.
     public func render(_ input: ReportInput) throws(ReportError) -> [String: PNGImage] {
-        var images: [String: PNGImage] = [:]
-        try renderEach(input) { name, image in images[name] = image }
-        return images
+        Dictionary(uniqueKeysWithValues: try renderPages(input) { name, image in (name, image) })
     }
 
-    /// Renders and writes the report into `directory` (created if missing), one image at a time so memory
-    /// stays at one page; returns the written paths, overview first.
+    /// Renders and writes the report into `directory` (created if missing), each page written as soon as it is
+    /// drawn so memory holds only the pages in flight; returns the written paths, overview first.
     public func write(_ input: ReportInput, to directory: String) throws(ReportError) -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw .io("cannot create \(directory): \(error)")
         }
-        var paths: [String] = []
-        try renderEach(input) { (name, image) throws(ReportError) in
+        return try renderPages(input) { (name, image) throws(ReportError) in
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             do throws(PNGError) { try image.write(to: path) } catch { throw .png(error) }
-            paths.append(path)
+            return path
         }
-        return paths
     }
 
     /// File name of the per-slice page for slice `z`.
@@ -54,17 +50,26 @@ public struct ReportRenderer: Sendable {
         return "slice_" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits + ".png"
     }
 
-    /// Hands each page to `body` as soon as it is drawn: the overview, then slices in ascending z.
-    func renderEach(_ input: ReportInput, _ body: (String, PNGImage) throws(ReportError) -> Void) throws(ReportError) {
+    /// Draws every page, the overview first and then slices in ascending z, hands each to `finish` as soon as
+    /// it is drawn and returns what `finish` made of them, in page order; the first error in page order is
+    /// thrown. Pages are independent, so they are drawn and finished in parallel, one per core, which also
+    /// bounds memory to a page per core (plus whatever `finish` keeps).
+    func renderPages<T: Sendable>(_ input: ReportInput, _ finish: @Sendable (String, PNGImage) throws(ReportError) -> T)
+        throws(ReportError) -> [T] {
         let study = try PreparedStudy(input)
-        try body("overview.png", overviewSheet(study).render())
         let tiles = study.tiles(longSide: sliceTileSize)
-        for z in study.tumourArea.indices where study.tumourArea[z] > 0 {
+        let slices = study.tumourArea.indices.filter { study.tumourArea[$0] > 0 }
+        /// Page 0 is the overview, page i the slice page of `slices[i - 1]`.
+        @Sendable func page(_ index: Int) throws(ReportError) -> T {
+            guard index > 0 else { return try finish("overview.png", overviewSheet(study).render()) }
+            let z = slices[index - 1]
             let sheet = Sheet(title: "\(input.studyID)  slice \(z)", subtitles: study.subtitles,
                               pairs: [pair(tiles, z: z)], columns: 1,
                               tileWidth: tiles.geometry.width, tileHeight: tiles.geometry.height)
-            try body(Self.sliceFileName(z), sheet.render())
+            return try finish(Self.sliceFileName(z), sheet.render())
         }
+        let results = (0..<slices.count + 1).parallelMap { index in Result { () throws(ReportError) in try page(index) } }
+        return try results.map { result throws(ReportError) in try result.get() }
     }
 
     /// The overview page before drawing (tests read its layout).

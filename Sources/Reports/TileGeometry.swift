@@ -27,10 +27,16 @@ struct TileGeometry: Equatable {
     /// the whole plane when nothing is above 0.
     static func brainCrop(of input: ReportInput, margin: Int) -> (x: Range<Int>, y: Range<Int>) {
         let (nx, ny) = (input.dims[0], input.dims[1])
+        func isBrain(_ i: Int) -> Bool { input.flair[i] > 0 || input.t1ce[i] > 0 || input.labels[i] > 0 }
         var (x0, x1, y0, y1) = (nx, -1, ny, -1)
-        for i in 0..<input.voxelCount where input.flair[i] > 0 || input.t1ce[i] > 0 || input.labels[i] > 0 {
-            let x = i % nx, y = i / nx % ny
-            (x0, x1, y0, y1) = (min(x0, x), max(x1, x), min(y0, y), max(y1, y))
+        for z in 0..<input.dims[2] {
+            for y in 0..<ny {
+                // Only a row's ends matter: scan in from the left, and from the right down to that.
+                let start = (z * ny + y) * nx
+                guard let first = (0..<nx).first(where: { isBrain(start + $0) }) else { continue }
+                let last = (first..<nx).last { isBrain(start + $0) }!
+                (x0, x1, y0, y1) = (min(x0, first), max(x1, last), min(y0, y), max(y1, y))
+            }
         }
         guard x1 >= 0 else { return (0..<nx, 0..<ny) }
         return (max(0, x0 - margin)..<min(nx, x1 + margin + 1), max(0, y0 - margin)..<min(ny, y1 + margin + 1))

@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("openblas")]),
         .target(name: "CLinux"),
+        .target(name: "CSystemd", linkerSettings: [.linkedLibrary("systemd")]),
 
         // Seeded randomness shared by phantoms, initialisation and augmentation.
         .target(name: "Randomness"),
@@ -37,8 +38,15 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute", "CLinux"]),
         .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness"]),
 
+        // The inbox service: watch, claim, process, publish; journald and sd_notify.
+        .target(name: "Daemon", dependencies: [
+            "Pipeline", "Volumes", "Metrics", "CSystemd", "CLinux",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         .executableTarget(name: "ganet-seg", dependencies: [
-            "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics", "Networks", "Compute", "Training",
+            "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics", "Networks", "Compute", "Training", "Daemon",
+            "Randomness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,5 +60,9 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Pipeline", "Networks", "Compute", "Randomness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms"]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "Pipeline", "Volumes",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The scalars of one Adam update, with PyTorch `torch.optim.Adam` semantics.
 ///
 /// Weight decay is L2 (added to the gradient, `g + decay * p`, as `Adam(weight_decay=)` does),
@@ -63,9 +69,3 @@ public final class Adam {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

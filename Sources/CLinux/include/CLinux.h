@@ -1,9 +1,12 @@
-// Linux system calls that Swift's Glibc module does not import.
+// GNU extensions of glibc that Swift's Glibc module does not import (they need _GNU_SOURCE).
 #ifndef CLINUX_H
 #define CLINUX_H
 
 /// rename(2) that fails with EEXIST instead of replacing an existing target
 /// (renameat2 with RENAME_NOREPLACE). Returns 0 or -1 with errno set.
 int clinux_rename_noreplace(const char *from, const char *to);
+
+/// The symbolic name of an errno value ("ENOSPC"), or NULL when unknown.
+const char *clinux_errno_name(int code);
 
 #endif

@@ -2,21 +2,27 @@ import CLinux
 import FoundationEssentials
 import Glibc
 
-/// Publishes a finished output folder into an outbox by one atomic rename, so a reader of the
-/// outbox sees a study completely or not at all, and never overwrites: a second study with the
-/// same id lands beside the first as `<id>.1`, `<id>.2`, ...
+/// Publishes finished output folders with Maildir semantics: one atomic rename, so a reader of the
+/// outbox sees a study completely or not at all, and never over an existing name: a second study
+/// with the same id lands beside the first as `<id>.1`, `<id>.2`, ...
 public enum Publisher {
     /// Moves `temporary` to `outbox/<id>` (or the first free `<id>.N`); returns the final path.
+    @discardableResult
     public static func publish(_ temporary: String, into outbox: String, id: String) throws -> String {
-        for n in 0..<10_000 {
-            let target = outbox + "/" + (n == 0 ? id : "\(id).\(n)")
-            // renameat2(RENAME_NOREPLACE) fails with EEXIST instead of replacing an existing folder.
-            if clinux_rename_noreplace(temporary, target) == 0 { return target }
-            guard errno == EEXIST || errno == ENOTEMPTY else {
-                throw PublishError(path: target, reason: String(cString: strerror(errno)))
-            }
+        try moveAside(temporary, into: outbox, as: id)
+    }
+
+    /// Moves `from` into `directory` as `name`, or `name.1`, `name.2`... when taken; returns the
+    /// new path. renameat2(RENAME_NOREPLACE) makes the check and the move one atomic step.
+    @discardableResult
+    public static func moveAside(_ from: String, into directory: String, as name: String) throws -> String {
+        var n = 0
+        while true {
+            let target = directory + "/" + (n == 0 ? name : "\(name).\(n)")
+            if clinux_rename_noreplace(from, target) == 0 { return target }
+            guard errno == EEXIST || errno == ENOTEMPTY else { throw SystemError("rename to \(target)", from) }
+            n += 1
         }
-        throw PublishError(path: outbox + "/" + id, reason: "10000 studies with this id already published")
     }
 
     /// Removes an unpublished temporary folder and everything in it.
@@ -27,16 +33,7 @@ public enum Publisher {
     /// A fresh hidden folder inside `outbox` to build a study's outputs in.
     public static func temporaryFolder(in outbox: String, id: String) throws -> String {
         let path = "\(outbox)/.tmp-\(id)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(path, 0o755) == 0 else {
-            throw PublishError(path: path, reason: String(cString: strerror(errno)))
-        }
+        guard mkdir(path, 0o755) == 0 else { throw SystemError("mkdir", path) }
         return path
     }
-}
-
-/// An output could not be created or published.
-public struct PublishError: Error, Equatable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "\(path): cannot publish: \(reason)" }
 }

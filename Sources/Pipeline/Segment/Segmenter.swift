@@ -121,18 +121,17 @@ public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
     data.append(0x0A)
     let temporary = path + ".tmp"
     do { try data.write(to: URL(filePath: temporary)) } catch {
-        throw PublishError(path: path, reason: "\(error)")
+        throw SystemError("write", temporary, code: EIO)
     }
     guard rename(temporary, path) == 0 else {
+        let error = SystemError("rename", temporary)
         unlink(temporary)
-        throw PublishError(path: path, reason: String(cString: strerror(errno)))
+        throw error
     }
 }
 
 func makeFolder(_ path: String) throws {
-    guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-        throw PublishError(path: path, reason: String(cString: strerror(errno)))
-    }
+    guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw SystemError("mkdir", path) }
 }
 
 /// Wall-clock laps on a monotonic clock.

@@ -1,0 +1,2 @@
+// SwiftPM needs one source file per C target; the module is headers only.
+#include "CSystemd.h"

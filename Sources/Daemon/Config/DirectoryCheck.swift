@@ -1,0 +1,64 @@
+import Glibc
+
+extension DaemonConfig {
+    /// The spool directories the daemon needs, checked on disk: present, directories, writable,
+    /// distinct, and on one filesystem wherever a study moves between them by rename.
+    public func directoryProblems() -> [ConfigProblem] {
+        var problems: [ConfigProblem] = []
+        var found: [(key: String, path: String, st: stat)] = []
+        for (key, path) in usedDirectories {
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                problems.append(ConfigProblem("\(key): \(path): \(String(cString: strerror(errno)))"))
+                continue
+            }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                problems.append(ConfigProblem("\(key): \(path) is not a directory"))
+                continue
+            }
+            if access(path, W_OK | X_OK) != 0 {
+                problems.append(ConfigProblem("\(key): \(path) is not writable by uid \(geteuid()) "
+                    + "(owner uid \(st.st_uid), gid \(st.st_gid), mode \(String(st.st_mode & 0o7777, radix: 8)))"))
+            }
+            if let twin = found.first(where: { $0.st.st_dev == st.st_dev && $0.st.st_ino == st.st_ino }) {
+                problems.append(ConfigProblem("\(twin.key) and \(key) are the same directory (\(path))"))
+            }
+            found.append((key, path, st))
+        }
+        for (from, to) in renames {
+            guard let a = found.first(where: { $0.key == from }), let b = found.first(where: { $0.key == to }),
+                  a.st.st_dev != b.st.st_dev else { continue }
+            problems.append(ConfigProblem(
+                "\(from) (\(a.path)) and \(to) (\(b.path)) are on different filesystems "
+                + "(device \(deviceName(a.st.st_dev)) vs \(deviceName(b.st.st_dev))): studies move from \(from) "
+                + "to \(to) by rename, which is atomic only within one filesystem"))
+        }
+        return problems
+    }
+
+    /// The model file: present, a regular file, readable.
+    public func modelProblems() -> [ConfigProblem] {
+        var st = stat()
+        guard stat(model, &st) == 0 else { return [ConfigProblem("model: \(model): \(String(cString: strerror(errno)))")] }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return [ConfigProblem("model: \(model) is not a regular file")] }
+        guard access(model, R_OK) == 0 else { return [ConfigProblem("model: \(model) is not readable by uid \(geteuid())")] }
+        return []
+    }
+
+    /// The archive matters only when inputs are kept.
+    private var usedDirectories: [(key: String, path: String)] {
+        directories.filter { $0.key != "archive" || inputRetention == .archive }
+    }
+
+    /// Directory pairs a study is renamed between (the outbox publishes within itself).
+    private var renames: [(String, String)] {
+        [("inbox", "work"), ("work", "failed")] + (inputRetention == .archive ? [("work", "archive")] : [])
+    }
+}
+
+private func deviceName(_ device: dev_t) -> String {
+    // glibc's major()/minor() are macros, not imported; this is their encoding.
+    let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)
+    let minor = (device & 0xff) | ((device >> 12) & ~0xff)
+    return "\(major):\(minor)"
+}

@@ -1,0 +1,38 @@
+import Glibc
+import Logging
+
+/// A swift-log handler writing one plain line per entry to stderr:
+/// `2026-05-01T10:00:00Z warning study-id=Case_001 stage=read: message`.
+public struct StderrLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    public let label: String
+
+    public init(label: String, logLevel: Logger.Level = .info) {
+        self.label = label
+        self.logLevel = logLevel
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let fields = metadata.merged(with: event.metadata).map { " \($0.key)=\($0.value)" }.joined()
+        let text = "\(utcTimestamp()) \(event.level)\(fields): \(event.message)"
+        var bytes = Array((text.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n").utf8)
+        // One write per line, so lines from several threads do not interleave.
+        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}
+
+/// The current time as ISO 8601 in UTC, to the second.
+func utcTimestamp(_ seconds: time_t = time(nil)) -> String {
+    var t = seconds
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    var buffer = [CChar](repeating: 0, count: 32)
+    let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+    return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -1,0 +1,144 @@
+import Logging
+import Synchronization
+
+/// The inbox daemon: recovers what a previous run left, watches the inbox, runs studies through a
+/// `StudyProcessor` on worker threads, publishes or fails them, and keeps systemd informed
+/// (READY=1, STATUS=, WATCHDOG=1, STOPPING=1).
+///
+/// ```swift
+/// let daemon = InboxDaemon(config: config, processor: segmenter, software: "ganet-seg 1.0",
+///                          logger: logger, notifier: ServiceNotifier(environment: env))
+/// try daemon.runUntilSignalled()   // returns after SIGTERM/SIGINT
+/// ```
+public final class InboxDaemon: Sendable {
+    private let config: DaemonConfig
+    private let spool: Spool
+    private let logger: Logger
+    private let notifier: ServiceNotifier
+    private let queue = JobQueue()
+    private let status: DaemonStatus
+    private let inFlight = InFlight()
+    private let runner: StudyRunner
+    private let stopRequested = Condition(false)
+    private let watcherFailed = Mutex(false)
+
+    /// Idle workers check in this often; the supervisor ticks at least this often.
+    private static let tickSeconds = 0.5
+
+    /// - Parameters:
+    ///   - software: name and version written into error.json ("ganet-seg 0.1.0").
+    ///   - notifier: where sd_notify messages go; `ServiceNotifier(environment:)` under systemd.
+    public init(config: DaemonConfig, processor: any StudyProcessor, software: String, logger: Logger,
+                notifier: ServiceNotifier) {
+        self.config = config
+        spool = Spool(config)
+        self.logger = logger
+        self.notifier = notifier
+        status = DaemonStatus(workers: config.concurrency)
+        runner = StudyRunner(config: config, spool: spool, processor: processor, software: software, queue: queue,
+                             status: status, inFlight: inFlight, logger: logger)
+    }
+
+    /// Runs until `requestStop`: checks the directories, recovers studies left in work/, starts the
+    /// watcher and the workers, sends READY=1, then supervises. On stop, studies in progress get
+    /// `shutdownGraceSeconds` to finish; the rest are abandoned (outputs discarded, inputs back in
+    /// the inbox). Throws only when it cannot start.
+    public func run() throws {
+        let problems = config.directoryProblems()
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        try recover()
+        let watcher = try InboxWatcher(settings: watcherSettings, logger: logger)
+        let watcherThread = watcher.start(
+            onReady: { [queue] name in queue.add(JobQueue.Job(name: name, origin: .inbox)) },
+            onFailure: { [self] in watcherFailed.withLock { $0 = true } })
+        for worker in 0..<config.concurrency {
+            _ = DedicatedThread { [self] in workLoop(worker) }
+        }
+        logger.info("watching \(config.inbox)", metadata: ["workers": "\(config.concurrency)"])
+        notifier.send(["READY=1", "STATUS=" + statusLine()])
+        supervise()
+        notifier.send(["STOPPING=1", "STATUS=stopping"])
+        watcher.stop()
+        watcherThread.join()
+        queue.close()
+        shutDownWorkers()
+    }
+
+    /// Asks `run` to stop taking work and return (what SIGTERM does); callable from any thread.
+    public func requestStop() { stopRequested.withLock { $0 = true } }
+
+    private var watcherSettings: InboxWatcher.Settings {
+        InboxWatcher.Settings(
+            inbox: config.inbox, settleSeconds: config.settleSeconds,
+            incompleteTimeoutSeconds: config.incompleteTimeoutSeconds,
+            rescanIntervalSeconds: config.rescanIntervalSeconds,
+            completeness: StudyCompleteness(marker: config.marker, reader: .init(limits: config.readLimits)))
+    }
+
+    /// Studies a crash left in work/ are queued again, except those already published, which are
+    /// only archived (the crash came between publishing and archiving).
+    private func recover() throws {
+        for name in try spool.recover() {
+            let input = spool.work + "/" + name
+            if spool.isPublished(input, id: name) {
+                try spool.retain(input, id: name)
+                spool.clearAttempts(name)
+                logger.notice("recovered: already published", metadata: [LogKey.studyID: "\(name)"])
+            } else {
+                queue.add(JobQueue.Job(name: name, origin: .work))
+                logger.notice("recovered from work/; processing again", metadata: [LogKey.studyID: "\(name)"])
+            }
+        }
+    }
+
+    private func workLoop(_ worker: Int) {
+        while true {
+            status.beat(worker)
+            switch queue.next(until: monotonicSeconds() + Self.tickSeconds) {
+            case .closed: return
+            case .idle: continue
+            case .job(let job): runner.run(job, worker: worker)
+            }
+        }
+    }
+
+    /// Until a stop is requested: STATUS= when it changes, WATCHDOG=1 while the workers and the
+    /// watcher are alive (a hung worker lets systemd's watchdog restart the service).
+    private func supervise() {
+        let tick = min(Self.tickSeconds, (notifier.watchdogSeconds ?? .infinity) / 4)
+        var lastStatus = ""
+        var reportedHang = false
+        while stopRequested.wait(until: monotonicSeconds() + tick, { $0 ? true : nil }) == nil {
+            var fields: [String] = []
+            let line = statusLine()
+            if line != lastStatus {
+                fields.append("STATUS=" + line)
+                lastStatus = line
+            }
+            let alive = status.workersAlive(idleLimit: 30, studyTimeout: config.studyTimeoutSeconds)
+                && !watcherFailed.withLock { $0 }
+            if alive, notifier.watchdogSeconds != nil { fields.append("WATCHDOG=1") }
+            if !alive && !reportedHang { logger.critical("a worker is hung or the watcher died; withholding the watchdog") }
+            reportedHang = !alive
+            notifier.send(fields)
+        }
+    }
+
+    /// Gives studies in progress the grace period, then abandons the rest cleanly.
+    private func shutDownWorkers() {
+        if inFlight.waitUntilEmpty(deadline: monotonicSeconds() + config.shutdownGraceSeconds) { return }
+        inFlight.abandonProcessing { study in
+            spool.discard(study.temporary)
+            if spool.returnToInbox(study.input, name: study.name) {
+                spool.clearAttempts(study.name)
+                logger.notice("abandoned at shutdown; returned to the inbox", metadata: [LogKey.studyID: "\(study.name)"])
+            } else {
+                logger.notice("abandoned at shutdown; left in work/ for the next start", metadata: [LogKey.studyID: "\(study.name)"])
+            }
+        }
+        // Studies already publishing take a few renames.
+        _ = inFlight.waitUntilEmpty(deadline: monotonicSeconds() + 10)
+    }
+
+    private func statusLine() -> String { status.line(waiting: queue.counts.waiting) }
+}

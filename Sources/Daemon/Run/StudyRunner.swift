@@ -1,0 +1,135 @@
+import Logging
+import Pipeline
+
+/// Takes one job from claim to published output, or to failed/ with error.json, or back to the
+/// queue for a retry. Runs on a worker thread.
+struct StudyRunner: Sendable {
+    let config: DaemonConfig
+    let spool: Spool
+    let processor: any StudyProcessor
+    let software: String
+    let queue: JobQueue
+    let status: DaemonStatus
+    let inFlight: InFlight
+    let logger: Logger
+
+    func run(_ job: JobQueue.Job, worker: Int) {
+        let input: String
+        switch job.origin {
+        case .work:
+            input = spool.work + "/" + job.name
+        case .inbox:
+            do {
+                switch try spool.claim(job.name) {
+                case .claimed(let path): input = path
+                case .gone: return queue.finish(job)
+                case .busy:
+                    // The same id is still being processed; try again shortly.
+                    return queue.retry(JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + 0.5))
+                }
+            } catch {
+                logger.error("cannot claim \(job.name): \(error)", metadata: [LogKey.studyID: "\(job.name)", LogKey.stage: "claim"])
+                return queue.retry(JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + config.retryBackoffSeconds))
+            }
+        }
+        var logger = logger
+        logger[metadataKey: LogKey.studyID] = "\(job.name)"
+        status.begin(worker, study: job.name)
+        let outcome = process(job.name, input: input, worker: worker, logger: logger)
+        status.end(worker, outcome)
+        if outcome != .retried { queue.finish(job) }
+    }
+
+    /// Processes the claimed study at `input`; returns what became of it (nil: abandoned).
+    private func process(_ name: String, input: String, worker: Int, logger: Logger) -> DaemonStatus.Outcome? {
+        let start = monotonicSeconds()
+        var attempts = 1
+        var temporary: String?
+        do {
+            attempts = try spool.recordAttempt(name)
+            if attempts > config.maxAttempts {
+                throw ProcessingFailure(stage: "process", DaemonFailure.tooManyAttempts(attempts - 1))
+            }
+            try StudyID.validate(name)
+            let bytes = try FileSystem.totalBytes(input)
+            if bytes > config.maxStudyBytes {
+                throw ProcessingFailure(stage: "validate", DaemonFailure.tooLarge(bytes: bytes, limit: config.maxStudyBytes))
+            }
+            let output = try spool.makeTemporaryOutput(for: name)
+            temporary = output
+            inFlight.begin(worker, InFlight.Study(name: name, input: input, temporary: output))
+            defer { inFlight.end(worker) }
+            logger.info("processing", metadata: [LogKey.stage: "process", "attempt": "\(attempts)"])
+            let result = Result(catching: { try processor.process(studyAt: input, into: output) { status.progress(worker, $0) } })
+            // From here on a stop waits for this study; if it came first, the study is not ours.
+            guard inFlight.startPublishing(worker) else {
+                logger.notice("abandoned at shutdown")
+                return nil
+            }
+            let summary = try result.get()
+            let published = try spool.publish(output, id: name, input: input)
+            temporary = nil
+            let archived = try spool.retain(input, id: name)
+            spool.clearAttempts(name)
+            logger.info("published \(published)", metadata: [
+                LogKey.stage: "publish", LogKey.durationMS: "\(milliseconds(since: start))",
+                "files": "\(summary.files.count)", "archived": "\(archived ?? "deleted")",
+                "stages": "\(summary.stageMilliseconds.map { "\($0.stage)=\($0.milliseconds)" }.joined(separator: " "))",
+            ])
+            return .published
+        } catch {
+            if let temporary { spool.discard(temporary) }
+            return handleFailure(error, name: name, input: input, attempts: attempts, start: start, logger: logger)
+        }
+    }
+
+    private func handleFailure(_ error: any Error, name: String, input: String, attempts: Int, start: Double,
+                               logger: Logger) -> DaemonStatus.Outcome? {
+        let failure = FailureClassification(error, defaultStage: "process")
+        var metadata: Logger.Metadata = [LogKey.stage: "\(failure.stage)", LogKey.error: "\(failure.reason)",
+                                         LogKey.durationMS: "\(milliseconds(since: start))"]
+        if failure.isTransient && attempts < config.maxAttempts {
+            let delay = config.retryBackoffSeconds * Double(1 << min(attempts - 1, 16))
+            logger.warning("attempt \(attempts) failed, retrying in \(delay) s: \(failure.detail)", metadata: metadata)
+            queue.retry(JobQueue.Job(name: name, origin: .work, notBefore: monotonicSeconds() + delay))
+            return .retried
+        }
+        let report = FailureReport(studyID: name, failure: failure, attempts: attempts, software: software)
+        do {
+            let path = try spool.fail(input, name: safeName(name), report: report.json())
+            spool.clearAttempts(name)
+            metadata["failed-path"] = "\(path)"
+            logger.error("failed: \(failure.detail)", metadata: metadata)
+            return .failed
+        } catch let moveError {
+            // The input stays in work/ and is tried again at the next start.
+            logger.critical("failed (\(failure.detail)) and could not be moved to failed/: \(moveError)", metadata: metadata)
+            return .failed
+        }
+    }
+
+    private func milliseconds(since start: Double) -> Int { Int((monotonicSeconds() - start) * 1000) }
+}
+
+/// A folder name for failed/ derived from any inbox name: control characters and a leading dot
+/// replaced, length capped, so a rejected id still lands somewhere a person can look.
+func safeName(_ name: String) -> String {
+    var scalars = name.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : Character($0) }
+    if scalars.first == "." { scalars[0] = "_" }
+    let cleaned = String(scalars)
+    return cleaned.utf8.count <= StudyID.maxLength ? cleaned : String(decoding: cleaned.utf8.prefix(StudyID.maxLength), as: UTF8.self)
+}
+
+/// Failures the daemon itself detects.
+enum DaemonFailure: Error, CustomStringConvertible {
+    case tooManyAttempts(Int)
+    case tooLarge(bytes: Int, limit: Int)
+
+    var description: String {
+        switch self {
+        case .tooManyAttempts(let n):
+            "given up after \(n) attempts that did not finish (the daemon crashed, was killed or timed out each time)"
+        case .tooLarge(let bytes, let limit): "study folder holds \(bytes) bytes, more than max_study_bytes (\(limit))"
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Glibc
+import Pipeline
+import Logging
+
+/// Watches the inbox with inotify on a thread of its own and reports each study folder once it is
+/// complete: at once when moved in whole or when its marker file appears; otherwise once it has
+/// been quiet for the settle time and reads completely (or has stayed incomplete for the
+/// incomplete timeout, so that processing can reject it). Hidden entries are ignored.
+final class InboxWatcher: Sendable {
+    struct Settings: Sendable {
+        var inbox: String
+        var settleSeconds: Double
+        var incompleteTimeoutSeconds: Double
+        /// 0: no periodic rescan.
+        var rescanIntervalSeconds: Double
+        var completeness: StudyCompleteness
+    }
+
+    private let settings: Settings
+    private let logger: Logger
+    private let wake: WakeSignal
+    private let inotify: UnsafeTransfer<Inotify>
+
+    /// Watches the inbox now, so nothing that arrives after `init` returns is missed.
+    init(settings: Settings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        wake = try WakeSignal()
+        let inotify = try Inotify()
+        _ = try inotify.addWatch(settings.inbox, mask: WatchLoop.inboxMask)
+        self.inotify = UnsafeTransfer(inotify)
+    }
+
+    /// Scans the inbox, then runs the watch loop on a new thread until `stop`; `onReady` receives
+    /// the name of each complete study folder (possibly more than once: claiming is idempotent).
+    /// `onFailure` runs if the loop dies of an error before `stop`.
+    func start(onReady: @escaping @Sendable (String) -> Void, onFailure: @escaping @Sendable () -> Void) -> DedicatedThread {
+        DedicatedThread { [settings, logger, wake, inotify] in
+            var loop = WatchLoop(settings: settings, inotify: inotify.value, logger: logger, onReady: onReady)
+            if !loop.run(wake: wake) { onFailure() }
+        }
+    }
+
+    func stop() { wake.signal() }
+}
+
+/// Moves a non-Sendable value to the one thread that will use it from then on.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The watcher's state, owned by its thread.
+private struct WatchLoop {
+    static let inboxMask = IN_MOVED_TO | IN_CREATE | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR
+    static let studyMask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB
+
+    /// A study folder seen but not yet complete.
+    struct Candidate {
+        var watch: Int32?
+        var lastActivity: Double
+        var lastChecked = -Double.infinity
+    }
+
+    let settings: InboxWatcher.Settings
+    let inotify: Inotify
+    let logger: Logger
+    let onReady: @Sendable (String) -> Void
+    var candidates: [String: Candidate] = [:]
+    var watchNames: [Int32: String] = [:]
+    var nextRescan = Double.infinity
+
+    init(settings: InboxWatcher.Settings, inotify: Inotify, logger: Logger, onReady: @escaping @Sendable (String) -> Void) {
+        self.settings = settings
+        self.inotify = inotify
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    /// Watches until woken (true) or until an error stops it (false).
+    mutating func run(wake: WakeSignal) -> Bool {
+        rescan()
+        while true {
+            var fds = [pollfd(fd: inotify.descriptor, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0)]
+            let timeout = nextDeadline().map { max(0, Int32(min(($0 - monotonicSeconds()) * 1000, 60_000).rounded(.up))) } ?? 60_000
+            if poll(&fds, 2, timeout) < 0 && errno != EINTR {
+                logger.critical("inbox watcher stopped: \(SystemError("poll", settings.inbox))")
+                return false
+            }
+            if fds[1].revents != 0 { return true }
+            do {
+                for event in try inotify.drain() { handle(event) }
+            } catch {
+                logger.critical("inbox watcher stopped: \(error)")
+                return false
+            }
+            checkCandidates()
+            if monotonicSeconds() >= nextRescan { rescan() }
+        }
+    }
+
+    private func nextDeadline() -> Double? {
+        let checks = candidates.values.map { max($0.lastActivity, $0.lastChecked) + settings.settleSeconds }
+        return (checks + [nextRescan]).min().flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    private mutating func handle(_ event: Inotify.Event) {
+        if event.has(IN_Q_OVERFLOW) {
+            logger.warning("inotify queue overflowed; rescanning the inbox")
+            rescan()
+            return
+        }
+        if event.has(IN_IGNORED) {
+            watchNames[event.watch] = nil
+            return
+        }
+        if let study = watchNames[event.watch] {
+            guard candidates[study] != nil else { return }
+            let arrived = event.has(IN_CREATE) || event.has(IN_MOVED_TO) || event.has(IN_CLOSE_WRITE)
+            if arrived && event.name == settings.completeness.marker {
+                ready(study, why: "marker file")
+            } else {
+                candidates[study]?.lastActivity = monotonicSeconds()
+            }
+            return
+        }
+        let name = event.name
+        guard !name.isEmpty, !name.hasPrefix("."), event.has(IN_ISDIR) else { return }
+        if event.has(IN_MOVED_TO) {
+            ready(name, why: "moved in whole")
+        } else if event.has(IN_CREATE) {
+            track(name, lastActivity: monotonicSeconds())
+        } else {
+            forget(name)
+        }
+    }
+
+    /// Starts following a folder being filled in place; checks for a marker already there.
+    private mutating func track(_ name: String, lastActivity: Double) {
+        guard candidates[name] == nil else { return }
+        let path = settings.inbox + "/" + name
+        var candidate = Candidate(lastActivity: lastActivity)
+        do {
+            let watch = try inotify.addWatch(path, mask: Self.studyMask | IN_ONLYDIR)
+            watchNames[watch] = name
+            candidate.watch = watch
+        } catch {
+            // Gone already (claimed or removed), or out of watches: the settle check still runs.
+            guard FileSystem.isDirectory(path) else { return }
+            logger.warning("cannot watch \(path): \(error); relying on the settle time")
+        }
+        candidates[name] = candidate
+        if settings.completeness.hasMarker(path) { ready(name, why: "marker file") }
+    }
+
+    private mutating func forget(_ name: String) {
+        guard let candidate = candidates.removeValue(forKey: name) else { return }
+        if let watch = candidate.watch {
+            inotify.removeWatch(watch)
+            watchNames[watch] = nil
+        }
+    }
+
+    private mutating func ready(_ name: String, why: String) {
+        forget(name)
+        logger.debug("study complete (\(why))", metadata: ["study-id": "\(name)"])
+        onReady(name)
+    }
+
+    /// Candidates quiet for the settle time are checked (at most once per settle period, since a
+    /// check reads the volumes); complete ones, and ones quiet past the incomplete timeout, are ready.
+    private mutating func checkCandidates() {
+        let now = monotonicSeconds()
+        for (name, candidate) in candidates
+        where now - candidate.lastActivity >= settings.settleSeconds && now - candidate.lastChecked >= settings.settleSeconds {
+            if settings.completeness.isComplete(settings.inbox + "/" + name) {
+                ready(name, why: "settled")
+            } else if now - candidate.lastActivity >= settings.incompleteTimeoutSeconds {
+                ready(name, why: "incomplete for \(Int(settings.incompleteTimeoutSeconds)) s")
+            } else {
+                candidates[name]?.lastChecked = now
+            }
+        }
+    }
+
+    /// Looks at every folder in the inbox (start-up, overflow, periodic): each not yet followed is
+    /// followed, its last activity taken from the newest change time inside it.
+    private mutating func rescan() {
+        if settings.rescanIntervalSeconds > 0 { nextRescan = monotonicSeconds() + settings.rescanIntervalSeconds }
+        let names: [String]
+        do { names = try FileSystem.list(settings.inbox) } catch {
+            logger.error("cannot scan the inbox: \(error)")
+            return
+        }
+        for name in names where !name.hasPrefix(".") && candidates[name] == nil {
+            let path = settings.inbox + "/" + name
+            guard FileSystem.isDirectory(path) else { continue }
+            let age = max(0, wallClockSeconds() - newestChange(path))
+            track(name, lastActivity: monotonicSeconds() - age)
+        }
+        checkCandidates()
+    }
+
+    private func newestChange(_ folder: String) -> Double {
+        let entries = ((try? FileSystem.list(folder)) ?? []).map { folder + "/" + $0 } + [folder]
+        return entries.compactMap(FileSystem.status).map { Double($0.st_ctim.tv_sec) + Double($0.st_ctim.tv_nsec) / 1e9 }.max() ?? 0
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import FoundationEssentials
+import Daemon
+import Glibc
+import Logging
+import Pipeline
+
+/// sysexits' EX_CONFIG: the unit's RestartPreventExitStatus, so a bad config does not restart-loop.
+private let configExitCode: Int32 = 78
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the inbox daemon: segment every study dropped into the inbox, publish to the outbox.",
+        discussion: """
+            Meant to run under systemd (Type=notify): logs go to the journal, READY=1, STATUS= and \
+            WATCHDOG=1 are sent, SIGTERM stops cleanly (exit 0). Exit status 78: unusable configuration.
+            """)
+
+    @Option(help: "Config file (flat TOML; see config/ganet-seg.toml).")
+    var config = "/etc/ganet-seg/ganet-seg.toml"
+
+    func run() throws {
+        let environment = processEnvironment()
+        let settings: DaemonConfig
+        do { settings = try DaemonConfig.load(path: config, environment: environment) } catch {
+            reportConfigProblems(error.problems)
+        }
+        LoggingSystem.bootstrap(LogOutput.detect(environment: environment)
+            .handlerFactory(identifier: "ganet-seg", level: settings.logLevel))
+        let daemon = InboxDaemon(config: settings, processor: try makeProcessor(settings),
+                                 software: "ganet-seg \(GanetSeg.version)", logger: Logger(label: "ganet-seg"),
+                                 notifier: ServiceNotifier(environment: environment))
+        do { try daemon.runUntilSignalled() } catch let error as ConfigError {
+            reportConfigProblems(error.problems)
+        }
+    }
+
+    /// The segmenter for `settings` (model, device, label convention, read limits).
+    private func makeProcessor(_ settings: DaemonConfig) throws -> any StudyProcessor {
+        guard settings.device != .gpu else {
+            throw InputError("device = \"gpu\": this build has no GPU backend yet; use auto or cpu")
+        }
+        var options = SegmenterOptions()
+        options.outputConvention = settings.labelConvention
+        options.readLimits = settings.readLimits
+        options.softwareVersion = GanetSeg.version
+        let model = try SegmentationModel.load(path: settings.model, backend: Device.cpu.makeBackend())
+        return SegmenterProcessor(segmenter: Segmenter(model: model, options: options))
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check a daemon config file: syntax, keys, values, directories and the model file.",
+        discussion: "Prints each problem on a line and exits 78, or prints OK and exits 0.")
+
+    @Argument(help: "The config file.")
+    var file: String
+
+    func run() throws {
+        let problems = DaemonConfig.check(path: file, environment: processEnvironment())
+        guard problems.isEmpty else { reportConfigProblems(problems) }
+        print("\(file): OK")
+    }
+}
+
+private func reportConfigProblems(_ problems: [ConfigProblem]) -> Never {
+    for problem in problems { FileHandleStderr.write("ganet-seg: config: \(problem)\n") }
+    exit(configExitCode)
+}
+
+/// The daemon's view of the Segmenter.
+///
+/// Unchecked Sendable: the model's weights are only read during inference and each call builds its
+/// own graph and tensors, so worker threads can share one Segmenter.
+struct SegmenterProcessor: StudyProcessor, @unchecked Sendable {
+    let segmenter: Segmenter
+
+    func process(studyAt input: String, into output: String,
+                 progress: @Sendable (String) -> Void) throws -> ProcessingSummary {
+        var reported = ""
+        let metrics = try segmenter.segment(studyAt: input, into: output) { stage, fraction in
+            let note = stage == .predict ? "predict \(Int(fraction * 100))%" : stage.rawValue
+            if note != reported { progress(note); reported = note }
+        }
+        let stages = Segmenter.Stage.allCases.compactMap { stage in
+            metrics.timingsMS[stage.rawValue].map { (stage: stage.rawValue, milliseconds: Int($0)) }
+        }
+        let files = (try? FileManager.default.subpathsOfDirectory(atPath: output)) ?? []
+        return ProcessingSummary(studyID: metrics.studyID, files: files.sorted(), stageMilliseconds: stages)
+    }
+}

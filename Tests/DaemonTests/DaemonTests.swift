@@ -1,0 +1,197 @@
+import Foundation
+import Glibc
+import Testing
+@testable import Daemon
+
+@Suite struct DaemonTests {
+    @Test func folderMovedInIsPublishedAndArchived() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        try fixture.drop("Case_001")
+        #expect(eventually { fixture.list("outbox") == ["Case_001"] && fixture.list("archive") == ["Case_001"] })
+        #expect(fixture.list("outbox/Case_001").contains("Case_001_seg.txt"))
+        #expect(fixture.list("archive/Case_001").count == 4)
+        #expect(fixture.list("work").isEmpty && fixture.list("inbox").isEmpty)
+        #expect(processor.callCounts == ["Case_001": 1])
+    }
+
+    @Test func folderCopiedSlowlyIsNotTakenBeforeComplete() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        let source = try writeStudy(in: fixture.staging, id: "Slow")
+        let target = fixture.config.inbox + "/Slow"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+        let files = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
+        for file in files.dropLast() {
+            try FileManager.default.copyItem(atPath: source + "/" + file, toPath: target + "/" + file)
+            usleep(50_000)
+        }
+        // The last modality arrives in two halves with a pause longer than the settle time.
+        let last = try Data(contentsOf: URL(fileURLWithPath: source + "/" + files.last!))
+        #expect(FileManager.default.createFile(atPath: target + "/" + files.last!, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: target + "/" + files.last!))
+        try handle.write(contentsOf: last.prefix(last.count / 2))
+        usleep(800_000)  // four settle periods: an incomplete study must still be waiting
+        #expect(processor.totalCalls == 0)
+        #expect(fixture.list("inbox") == ["Slow"] && fixture.list("outbox").isEmpty)
+        try handle.write(contentsOf: last.dropFirst(last.count / 2))
+        try handle.close()
+        #expect(eventually { fixture.list("outbox") == ["Slow"] })
+        #expect(processor.callCounts == ["Slow": 1])
+    }
+
+    @Test func markerFileTriggersAtOnce() throws {
+        var fixture = try SpoolFixture()
+        fixture.config.settleSeconds = 600
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        let source = try writeStudy(in: fixture.staging, id: "Marked")
+        let target = fixture.config.inbox + "/Marked"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+        for file in try FileManager.default.contentsOfDirectory(atPath: source) {
+            try FileManager.default.copyItem(atPath: source + "/" + file, toPath: target + "/" + file)
+        }
+        usleep(300_000)
+        #expect(fixture.list("outbox").isEmpty)
+        #expect(FileManager.default.createFile(atPath: target + "/READY", contents: nil))
+        #expect(eventually(within: 20) { fixture.list("outbox") == ["Marked"] })
+    }
+
+    @Test func fiftyStudiesAtOnceArePublishedExactlyOnce() throws {
+        var fixture = try SpoolFixture()
+        fixture.config.concurrency = 2
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        let ids = (1...50).map { String(format: "Batch_%03d", $0) }
+        for id in ids { try writeStudy(in: fixture.staging, id: id, dims: [4, 4, 2]) }
+        for id in ids { try fixture.moveIn(id) }
+        #expect(eventually(within: 60) { fixture.list("archive").count == 50 })
+        #expect(fixture.list("outbox") == ids)
+        #expect(processor.callCounts == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
+        #expect(fixture.list("failed").isEmpty && fixture.list("work").isEmpty)
+    }
+
+    @Test func sameIdTwicePublishesBesideTheFirst() throws {
+        let fixture = try SpoolFixture()
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor())
+        defer { daemon.stop() }
+        try fixture.drop("Twice")
+        #expect(eventually { fixture.list("outbox") == ["Twice"] })
+        try fixture.drop("Twice")
+        #expect(eventually { fixture.list("outbox") == ["Twice", "Twice.1"] })
+        #expect(eventually { fixture.list("archive") == ["Twice", "Twice.1"] })
+    }
+
+    @Test func studyLeftInWorkByACrashIsPublishedOnce() throws {
+        let fixture = try SpoolFixture()
+        try writeStudy(in: fixture.config.work, id: "Crashed")
+        try FileManager.default.createDirectory(atPath: fixture.config.outbox + "/.tmp-Crashed", withIntermediateDirectories: false)
+        #expect(FileManager.default.createFile(atPath: fixture.config.outbox + "/.tmp-Crashed/half.nii.gz", contents: Data([1, 2])))
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        #expect(eventually { fixture.list("archive") == ["Crashed"] })
+        #expect(fixture.list("outbox") == ["Crashed"])
+        #expect(fixture.list("outbox/Crashed") == [".ganet-seg-source", "Crashed_seg.txt"])
+        #expect(processor.callCounts == ["Crashed": 1])
+    }
+
+    @Test func crashAfterPublishingIsNotPublishedAgain() throws {
+        let fixture = try SpoolFixture()
+        let input = try writeStudy(in: fixture.config.work, id: "Done")
+        let spool = Spool(fixture.config)
+        let output = try spool.makeTemporaryOutput(for: "Done")
+        _ = try spool.publish(output, id: "Done", input: input)
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        #expect(fixture.list("archive") == ["Done"])
+        #expect(fixture.list("outbox") == ["Done"] && fixture.list("work").isEmpty)
+        #expect(processor.totalCalls == 0)
+    }
+
+    @Test func studyThatKeepsCrashingTheDaemonEndsInFailed() throws {
+        var fixture = try SpoolFixture()
+        fixture.config.maxAttempts = 2
+        try writeStudy(in: fixture.config.work, id: "Poison")
+        try Data("2".utf8).write(to: URL(fileURLWithPath: fixture.config.work + "/.attempts-Poison"))
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        #expect(eventually { fixture.list("failed") == ["Poison"] })
+        let report = try fixture.errorReport("Poison")
+        #expect(report["reason"] as? String == "tooManyAttempts")
+        #expect(processor.totalCalls == 0 && fixture.list("work").isEmpty)
+    }
+
+    @Test func transientFailureIsRetried() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor(.failTransiently(times: 1))
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        try fixture.drop("Flaky")
+        #expect(eventually { fixture.list("outbox") == ["Flaky"] })
+        #expect(processor.callCounts == ["Flaky": 2])
+        #expect(fixture.list("failed").isEmpty)
+    }
+
+    @Test func persistentDiskFullKeepsTheInputAndEndsInFailed() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor(.failTransiently(times: 100))
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        try fixture.drop("Full")
+        #expect(eventually { fixture.list("failed") == ["Full"] })
+        #expect(processor.callCounts == ["Full": 3])
+        let report = try fixture.errorReport("Full")
+        #expect(report["stage"] as? String == "write")
+        #expect(report["transient"] as? Bool == true)
+        #expect(report["attempts"] as? Int == 3)
+        #expect(fixture.list("failed/Full").count == 5)
+        #expect(fixture.list("outbox").isEmpty)
+    }
+
+    @Test func stopAbandonsTheStudyInProgressCleanly() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor(.block)
+        defer { processor.release() }
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        try fixture.drop("Busy")
+        #expect(eventually { processor.totalCalls == 1 })
+        #expect(daemon.notify.waitFor("STATUS=processing Busy") != nil)
+        #expect(daemon.stop())
+        #expect(fixture.list("inbox") == ["Busy"])
+        #expect(fixture.list("inbox/Busy").count == 4)
+        #expect(fixture.list("outbox").isEmpty && fixture.list("work").isEmpty && fixture.list("archive").isEmpty)
+    }
+
+    @Test func stopLetsAShortStudyFinish() throws {
+        var fixture = try SpoolFixture()
+        fixture.config.shutdownGraceSeconds = 20
+        let processor = StubProcessor(.block)
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        try fixture.drop("Finishing")
+        #expect(eventually { processor.totalCalls == 1 })
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { processor.release() }
+        #expect(daemon.stop())
+        #expect(fixture.list("outbox") == ["Finishing"] && fixture.list("inbox").isEmpty)
+    }
+
+    @Test func readyStatusAndWatchdogAreSent() throws {
+        let fixture = try SpoolFixture()
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor(), watchdogSeconds: 0.4)
+        #expect(daemon.notify.waitFor("WATCHDOG=1") != nil)
+        try fixture.drop("Noted")
+        let messages = daemon.notify.waitFor("STATUS=idle; 0 waiting, 1 published") ?? []
+        #expect(!messages.isEmpty)
+        daemon.daemon.requestStop()
+        #expect(daemon.notify.waitFor("STOPPING=1") != nil)
+        #expect(daemon.stop())
+    }
+}

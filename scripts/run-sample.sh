@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Builds ganet-seg and runs it on the sample study: header summary and the PNG report of its
-# ground-truth labels. Output: /tmp/ganet-seg-sample/.
+# Builds ganet-seg (release) and segments the sample study with the shipped model. Results:
+# /tmp/ganet-seg-sample/Phantom_2026_001/ (mask, report/overview.png, metrics.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build -c release
-bin=.build/release/ganet-seg
-study=samples/Phantom_2026_001
+swift build -c release --product ganet-seg
 out=/tmp/ganet-seg-sample
-$bin info "$study/Phantom_2026_001_flair.nii.gz"
-$bin report "$study" --seg "$study/Phantom_2026_001_seg.nii.gz" --output "$out/report"
-echo "open $out/report/overview.png"
+rm -rf "$out"
+.build/release/ganet-seg segment samples/Phantom_2026_001 --output "$out"
+echo "report: $out/Phantom_2026_001/report/overview.png"
+echo "metrics: $out/Phantom_2026_001/metrics.json"

@@ -52,6 +52,9 @@ public enum Pointwise: Hashable, Sendable {
     /// Natural logarithm; inputs must be positive (clamp probabilities before).
     case log
     case abs
+    /// `log(1 + exp(x))`, computed stably; `log(sigmoid(x)) = -softplus(-x)` gives a binary
+    /// cross-entropy on logits that never takes the log of an underflowed probability.
+    case softplus
 }
 
 /// Element-wise binary functions; operands broadcast NCHW-wise (see `Shape.broadcast`).

@@ -75,6 +75,7 @@ public final class CPUBackend: Backend {
             case .sigmoid: for i in range { out[i] = 1 / (1 + expf(-src[i])) }
             case .log: for i in range { out[i] = logf(src[i]) }
             case .abs: for i in range { out[i] = Swift.abs(src[i]) }
+            case .softplus: for i in range { let v = src[i]; out[i] = max(v, 0) + log1pf(expf(-Swift.abs(v))) }
             }
         }
         return tensor
@@ -94,6 +95,7 @@ public final class CPUBackend: Backend {
             case .sigmoid: for i in range { out[i] = g[i] * py[i] * (1 - py[i]) }
             case .log: for i in range { out[i] = g[i] / px[i] }
             case .abs: for i in range { let v = g[i], u = px[i]; out[i] = u > 0 ? v : (u < 0 ? -v : 0) }
+            case .softplus: for i in range { out[i] = g[i] / (1 + expf(-px[i])) }
             }
         }
         return tensor

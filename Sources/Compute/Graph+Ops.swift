@@ -58,6 +58,8 @@ extension Graph {
     public func log(_ x: Variable) -> Variable { pointwise(x, .log) }
     /// Absolute value (subgradient 0 at 0).
     public func abs(_ x: Variable) -> Variable { pointwise(x, .abs) }
+    /// `log(1 + exp(x))`, stable for large |x|.
+    public func softplus(_ x: Variable) -> Variable { pointwise(x, .softplus) }
 
     /// `a op b` with NCHW broadcasting; gradients are summed back to each operand's shape.
     public func binary(_ a: Variable, _ b: Variable, _ op: Binary) -> Variable {

@@ -1,62 +1,110 @@
 import ArgumentParser
+import Compute
+import Glibc
+import Networks
 import Pipeline
 import Reports
 import Volumes
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time the stages of processing one study (build with -c release for real figures).",
-        discussion: "Prints the minimum and median wall time of each stage over --repeat runs.")
+        abstract: "Time the stages of segmenting one study and the U-Net forward alone (use a release build).",
+        discussion: """
+            Prints, per stage, the minimum and median wall time over --repeat runs; for the U-Net, \
+            seconds per slice and GFLOP/s against the machine's OpenBLAS SGEMM rate; and the peak \
+            resident memory of the process.
+            """)
 
-    @Argument(help: "A study folder (e.g. from `ganet-seg synth --shape 240,240,155`).")
+    @Argument(help: "A study folder (e.g. samples/Phantom_2026_001).")
     var study: String
 
+    @Option(help: "Weights (.safetensors); default: the shipped model, else random weights (same speed).")
+    var model: String?
+
     @Option(name: .customLong("repeat"), help: "Runs per stage.")
-    var runs: Int = 5
+    var runs: Int = 3
+
+    @Option(help: "Slices per U-Net batch.")
+    var batchSize: Int = 8
+
+    @Option(help: "auto or cpu.")
+    var device: Device = .auto
 
     func validate() throws {
-        guard runs >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard runs >= 1, batchSize >= 1 else { throw ValidationError("--repeat and --batch-size must be at least 1") }
     }
 
     func run() throws {
         try reportingErrors {
+            let backend = device.makeBackend()
+            let loadedModel = try benchModel(backend)
             let folder = try StudyFolder(path: study)
             var loaded: Study?
             var prepared: PreprocessedStudy?
-            let report = FileSystemScratch.folder("ganet-seg-bench")
-            let stages: [(String, () throws -> Void)] = [
-                ("read (4 modalities + labels, validate)", { loaded = try Study.load(folder) }),
-                ("preprocess", { prepared = try Preprocessor()(loaded!) }),
-                ("report PNGs", {
-                    let labels = prepared!.uncrop(prepared!.labels ?? [UInt8](repeating: 0, count: prepared!.window.voxelCount))
-                    _ = try ReportRenderer().write(ReportInput(study: loaded!, labels: labels), to: report)
-                }),
-            ]
-            let g = try NIfTIReader().readHeader(path: folder.modalities[.t1]!).geometry
-            print("study \(folder.id): \(g.dims.map(String.init).joined(separator: "x")) voxels, \(runs) runs")
-            print("stage                                      min (s)  median (s)")
-            for (name, body) in stages {
-                var times: [Double] = []
-                for _ in 0..<runs {
-                    let start = Clock.now()
-                    try body()
-                    times.append(Clock.now() - start)
-                }
-                times.sort()
-                let padded = name.padding(toLength: 40)
-                print("\(padded)  \(format(times[0], 3).padding(toLength: 8, left: true))  \(format(times[times.count / 2], 3).padding(toLength: 10, left: true))")
+            var classes: [UInt8] = []
+            let reportFolder = "/tmp/ganet-seg-bench-\(getpid())"
+            try makeDirectories(reportFolder)
+            defer { Publisher.discard(reportFolder) }
+            let predictor = SlicePredictor(model: loadedModel, batchSize: batchSize)
+
+            print("study \(folder.id), model \(loadedModel.name), \(backend.deviceName), \(runs) runs")
+            print("stage                                   min (s)  median (s)")
+            try time("read (4 modalities + labels)") { loaded = try Study.load(folder) }
+            try time("preprocess") { prepared = try Preprocessor()(loaded!) }
+            let forward = try time("U-Net forward, all brain slices") { classes = predictor.predict(prepared!) }
+            try time("post-process + report PNGs") {
+                let labels = prepared!.uncrop(classes.map { $0 == 3 ? 4 : $0 })
+                _ = try ReportRenderer().write(ReportInput(study: loaded!, labels: labels), to: reportFolder)
             }
+
+            let p = prepared!
+            let slices = p.brainSlices.count
+            let flops = loadedModel.network.configuration.forwardFLOPs(height: p.height, width: p.width)
+            let rate = flops * Double(slices) / forward / 1e9
+            let sgemm = SGEMMProbe.gflops(m: 64, n: 57600, k: 576)
+            print("""
+
+                U-Net: \(slices) slices of \(p.width) x \(p.height), batch \(batchSize): \
+                \(format(forward / Double(slices), 4)) s/slice, \(format(flops / 1e9, 2)) GFLOP/slice, \
+                \(format(rate, 1)) GFLOP/s
+                OpenBLAS SGEMM 64x576x57600: \(format(sgemm, 1)) GFLOP/s; U-Net at \(format(100 * rate / sgemm, 0))% of it
+                peak resident memory: \(format(Double(peakResidentKiB()) / 1024, 0)) MiB
+                """)
         }
+    }
+
+    /// Runs `body` --repeat times, prints min and median, returns the minimum.
+    @discardableResult
+    private func time(_ name: String, _ body: () throws -> Void) throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = Clock.now()
+            try body()
+            times.append(Clock.now() - start)
+        }
+        times.sort()
+        print("\(name.padding(toLength: 38))  \(format(times[0], 3).padding(toLength: 8, left: true))  \(format(times[times.count / 2], 3).padding(toLength: 10, left: true))")
+        return times[0]
+    }
+
+    private func benchModel(_ backend: any Backend) throws -> SegmentationModel {
+        if let path = model ?? (try? DefaultModel.find()) {
+            return try SegmentationModel.load(path: path, backend: backend)
+        }
+        return SegmentationModel(network: UNet(backend: backend), backend: backend, name: "random weights", sha256: "")
     }
 }
 
-/// A scratch folder under /tmp, created on first use.
-enum FileSystemScratch {
-    static func folder(_ name: String) -> String {
-        let path = "/tmp/\(name)"
-        try? makeDirectories(path)
-        return path
+/// VmHWM of this process (KiB), from /proc/self/status.
+func peakResidentKiB() -> Int {
+    guard let file = fopen("/proc/self/status", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = String(cString: line)
+        if text.hasPrefix("VmHWM:") { return Int(text.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "0") ?? 0 }
     }
+    return 0
 }
 
 extension String {

@@ -66,6 +66,25 @@ import Glibc
         expectClose(backend.download(y), referenceMaxPool(x, kernel: kernel, stride: stride, pad: pad), rtol: 0, atol: 0)
     }
 
+    /// 2x2 pooling on rows wide enough for the 8-output vector path plus a remainder, with ties
+    /// (first maximum in row-major order wins), checked through the argmax the backward uses.
+    @Test func maxPoolVectorPathAndTies() {
+        var rng = SeededGenerator(seed: 21)
+        let shape = Shape(2, 2, 4, 22)
+        let values = (0..<shape.count).map { _ in Float(Int.random(in: 0...2, using: &rng)) }
+        let x = backend.upload(values, shape: shape)
+        let (y, argmax) = backend.maxPool2d(x, geometry: PoolGeometry(kernel: 2, stride: 2))
+        expectClose(backend.download(y), referenceMaxPool(x, kernel: 2, stride: 2, pad: 0), rtol: 0, atol: 0)
+        let g = Grid(x)
+        let firstWinner = tabulate(y.shape) { n, c, oy, ox in
+            let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { (2 * oy + $0.0, 2 * ox + $0.1) }
+            let best = window.map { g[n, c, $0.0, $0.1] }.max()!
+            let (wy, wx) = window.first { g[n, c, $0.0, $0.1] == best }!
+            return Double(wy * shape.w + wx)
+        }
+        expectClose(backend.download(argmax), firstWinner, rtol: 0, atol: 0)
+    }
+
     @Test func softmaxOverChannels() {
         let x = randomTensor(Shape(2, 4, 3, 5), .uniform(-20...20), seed: 11)
         expectClose(backend.download(backend.softmaxChannels(x)), referenceSoftmax(x), rtol: 1e-5, atol: 1e-7)
@@ -130,5 +149,7 @@ import Glibc
         expectClose(backend.download(backend.pointwise(backend.affine(x, scale: -1, shift: 0.5), .leakyRelu(slope: 0.2))),
                     values.map { 0.5 - $0 > 0 ? 0.5 - $0 : 0.2 * (0.5 - $0) })
         expectClose(backend.download(backend.pointwise(x, .sigmoid)), values.map { 1 / (1 + Glibc.exp(-$0)) })
+        let wide = backend.upload([-100, -3, 0, 2, 100], shape: Shape(1, 1, 1, 5))
+        expectClose(backend.download(backend.pointwise(wide, .softplus)), [-100, -3, 0, 2, 100].map { Glibc.log1p(Glibc.exp(-Swift.abs($0))) + max($0, 0) })
     }
 }

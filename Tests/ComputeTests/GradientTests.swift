@@ -26,7 +26,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [Pointwise.relu, .leakyRelu(slope: 0.2), .tanh, .sigmoid, .abs])
+    @Test(arguments: [Pointwise.relu, .leakyRelu(slope: 0.2), .tanh, .sigmoid, .abs, .softplus])
     func pointwise(_ op: Pointwise) {
         checkGradients([(Shape(2, 3, 4, 5), .awayFromZero)]) { g, v in g.pointwise(v[0], op) }
     }

@@ -36,7 +36,9 @@ public final class Graph {
     private var slotCount = 0
     /// Tape slots of the leaves gradients are reported for (parameters and `input`s).
     private var leaves: Set<Int> = []
-    private var parameterSlots: [ObjectIdentifier: Variable] = [:]
+    /// Parameters used in this graph and their variables (holding the parameter keeps its
+    /// identifier from being reused while the graph or its gradients live).
+    private var parameterSlots: [ObjectIdentifier: (parameter: Parameter, variable: Variable)] = [:]
 
     public init(backend: any Backend, recording: Bool = true) {
         self.backend = backend
@@ -60,9 +62,9 @@ public final class Graph {
     /// The parameter's current value; repeated calls in one graph give the same variable, so
     /// gradients of shared weights add up.
     public func parameter(_ parameter: Parameter) -> Variable {
-        if let known = parameterSlots[ObjectIdentifier(parameter)] { return known }
+        if let known = parameterSlots[ObjectIdentifier(parameter)] { return known.variable }
         let variable = input(parameter.value)
-        parameterSlots[ObjectIdentifier(parameter)] = variable
+        parameterSlots[ObjectIdentifier(parameter)] = (parameter, variable)
         return variable
     }
 
@@ -106,13 +108,19 @@ public final class Graph {
 /// The result of `Graph.backward`: gradients by leaf.
 public struct Gradients {
     let bySlot: [Int: Tensor]
-    let parameterSlots: [ObjectIdentifier: Variable]
+    let parameterSlots: [ObjectIdentifier: (parameter: Parameter, variable: Variable)]
 
     /// The gradient of an `input` or parameter variable; nil when the loss does not depend on it.
     public subscript(_ variable: Variable) -> Tensor? { variable.id.flatMap { bySlot[$0] } }
 
     /// The gradient of a parameter used in the graph; nil when unused or the loss does not depend on it.
     public subscript(_ parameter: Parameter) -> Tensor? {
-        parameterSlots[ObjectIdentifier(parameter)].flatMap { self[$0] }
+        parameterSlots[ObjectIdentifier(parameter)].flatMap { self[$0.variable] }
+    }
+
+    /// Every parameter the loss depends on, with its gradient (e.g. for gradient norms), by name.
+    public var parameters: [(parameter: Parameter, gradient: Tensor)] {
+        parameterSlots.values.compactMap { slot in self[slot.variable].map { (slot.parameter, $0) } }
+            .sorted { $0.parameter.name < $1.parameter.name }
     }
 }

@@ -16,18 +16,7 @@ enum FileSystem {
     }
 
     /// Names in `path` other than "." and "..", sorted.
-    static func list(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else { throw SystemError("opendir", path) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
+    static func list(_ path: String) throws -> [String] { try directoryEntries(path) }
 
     static func makeDirectory(_ path: String, mode: mode_t = 0o775) throws {
         guard mkdir(path, mode) == 0 else { throw SystemError("mkdir", path) }

@@ -30,7 +30,7 @@ public struct StudyFolder: Sendable, Equatable {
 
         var found: [Modality: [String]] = [:]
         var truths: [String] = []
-        for entry in try listFolder(folder) where !entry.hasPrefix(".") {
+        for entry in try Self.entries(of: folder) where !entry.hasPrefix(".") {
             let full = folder + "/" + entry
             guard lstat(full, &st) == 0 else { continue }
             switch st.st_mode & S_IFMT {
@@ -58,6 +58,10 @@ public struct StudyFolder: Sendable, Equatable {
         guard truths.count <= 1 else { throw StudyError.duplicateGroundTruth(files: truths.sorted()) }
         self.modalities = modalities
         groundTruth = truths.first
+    }
+
+    private static func entries(of folder: String) throws -> [String] {
+        do { return try directoryEntries(folder) } catch { throw StudyError.notAFolder(path: folder) }
     }
 
     /// Checks that the four modalities (and the ground truth) share dims and affine within
@@ -96,8 +100,9 @@ func niftiStem(_ name: String) -> String? {
     return nil
 }
 
-private func listFolder(_ path: String) throws -> [String] {
-    guard let dir = opendir(path) else { throw StudyError.notAFolder(path: path) }
+/// Names in `path` other than "." and "..", sorted (never following what they point to).
+public func directoryEntries(_ path: String) throws -> [String] {
+    guard let dir = opendir(path) else { throw SystemError("opendir", path) }
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {

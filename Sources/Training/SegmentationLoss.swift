@@ -8,8 +8,6 @@ import Compute
 /// pixel cross-entropy.
 public struct SegmentationLoss {
     public var smoothing: Float = 1
-    /// Keeps log() finite where a probability underflows to 0.
-    public var logEpsilon: Float = 1e-7
 
     public init() {}
 
@@ -22,7 +20,8 @@ public struct SegmentationLoss {
     public func callAsFunction(_ g: Graph, logits: Variable, target: Variable) -> Terms {
         let s = logits.shape
         let p = g.softmax(logits)
-        let logP = g.log(g.affine(p, scale: 1, shift: logEpsilon))
+        // log-softmax rather than log(softmax): stays finite where a probability underflows to 0.
+        let logP = g.logSoftmax(logits)
         let pixels = Float(s.n * s.h * s.w)
         let crossEntropy = g.affine(g.sum(g.mul(target, logP)), scale: -1 / pixels)
 

@@ -31,6 +31,7 @@ import Testing
         let grads = graph.backward(graph.mul(graph.parameter(used), c))
         #expect(grads[used].map(backend.download) == [4])
         #expect(grads[unused] == nil && grads[c] == nil)
+        #expect(grads.parameters.map(\.parameter.name) == ["used"])
     }
 }
 

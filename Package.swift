@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "Pipeline", "Volumes",
+            "Daemon", "Pipeline", "Volumes", "Networks", "Compute", "Phantoms",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

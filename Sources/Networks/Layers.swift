@@ -32,7 +32,7 @@ public final class Conv2d: Module {
         let values = initializer.xavier(count: shape.count, fanIn: inputs * kernel * kernel,
                                         fanOut: outputs * kernel * kernel)
         weight = Parameter("\(name).weight", backend.upload(values, shape: shape))
-        self.bias = bias ? Parameter("\(name).bias", backend.zeros(Shape(1, outputs, 1, 1))) : nil
+        self.bias = bias ? Parameter("\(name).bias", backend.zeros(Shape(1, outputs, 1, 1)), torchShape: [outputs]) : nil
         geometry = ConvGeometry(stride: stride, padding: padding)
     }
 
@@ -55,7 +55,7 @@ public final class ConvTranspose2d: Module {
         let values = initializer.xavier(count: shape.count, fanIn: outputs * kernel * kernel,
                                         fanOut: inputs * kernel * kernel)
         weight = Parameter("\(name).weight", backend.upload(values, shape: shape))
-        bias = Parameter("\(name).bias", backend.zeros(Shape(1, outputs, 1, 1)))
+        bias = Parameter("\(name).bias", backend.zeros(Shape(1, outputs, 1, 1)), torchShape: [outputs])
         geometry = ConvGeometry(stride: stride, padding: 0)
     }
 
@@ -72,8 +72,8 @@ public final class InstanceNorm2d: Module {
     public let bias: Parameter
 
     public init(_ name: String, channels: Int, backend: any Backend) {
-        weight = Parameter("\(name).weight", backend.full(Shape(1, channels, 1, 1), value: 1))
-        bias = Parameter("\(name).bias", backend.zeros(Shape(1, channels, 1, 1)))
+        weight = Parameter("\(name).weight", backend.full(Shape(1, channels, 1, 1), value: 1), torchShape: [channels])
+        bias = Parameter("\(name).bias", backend.zeros(Shape(1, channels, 1, 1)), torchShape: [channels])
     }
 
     public var parameters: [Parameter] { [weight, bias] }

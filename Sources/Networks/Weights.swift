@@ -16,14 +16,6 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension Parameter {
-    /// The PyTorch shape: per-channel vectors (`[1, C, 1, 1]` here) are 1D `[C]` in PyTorch.
-    public var torchShape: [Int] {
-        let s = value.shape
-        return s.n == 1 && s.h == 1 && s.w == 1 ? [s.c] : s.dims
-    }
-}
-
 extension Module {
     /// Every parameter as a named host tensor in PyTorch layout.
     public func exportWeights(backend: any Backend) -> [NamedTensor] {

@@ -12,6 +12,6 @@ struct GanetSeg: ParsableCommand {
             and the problem), 70 internal error, 74 output could not be written.
             """,
         version: version,
-        subcommands: [Synth.self, Info.self, Segment.self, Train.self, Evaluate.self, EvaluateSet.self,
+        subcommands: [Synth.self, Info.self, Segment.self, Train.self, PretrainGAN.self, Evaluate.self, EvaluateSet.self,
                       Report.self, Bench.self, Watch.self, CheckConfig.self])
 }

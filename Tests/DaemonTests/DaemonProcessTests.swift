@@ -22,7 +22,7 @@ import Testing
     /// Publishes a study dropped into the inbox, then stops cleanly on SIGTERM.
     @Test func publishesThenStopsOnSIGTERM() throws {
         let binary = try daemonBinary()
-        let (fixture, configFile) = try prepareSpool("e2e-publish")
+        let (fixture, configFile, modelSHA256) = try prepareSpool("e2e-publish")
         let phantom = try phantomGenerator.get().make(seed: 3, index: 1, shape: [48, 48, 12], normal: false)
         try phantom.write(into: fixture.staging)
         let id = phantom.id
@@ -45,10 +45,9 @@ import Testing
         let metrics = try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: outbox + "/metrics.json"))) as? [String: Any]
         let model = metrics?["model"] as? [String: Any]
-        let sha256 = try tinyModel.get().sha256
         #expect(metrics?["study_id"] as? String == id)
         #expect(model?["name"] as? String == tinyModelFileName)
-        #expect(model?["sha256"] as? String == sha256)
+        #expect(model?["sha256"] as? String == modelSHA256)
 
         daemon.signal(SIGTERM)
         #expect(notify.waitFor("STOPPING=1", within: 30) != nil, "STOPPING=1 never arrived\n\(daemon.logTail)")
@@ -66,9 +65,10 @@ import Testing
     /// and publishes it exactly once.
     @Test func studyInterruptedBySIGKILLIsPublishedExactlyOnceAfterRestart() throws {
         let binary = try daemonBinary()
-        let (fixture, configFile) = try prepareSpool("e2e-sigkill")
-        // Bigger than the other test's phantom, so processing lasts well beyond the kill's latency.
-        let phantom = try phantomGenerator.get().make(seed: 4, index: 1, shape: [96, 96, 24], normal: false)
+        let (fixture, configFile, _) = try prepareSpool("e2e-sigkill")
+        // Processing takes seconds (a debug build renders the report slowly); the kill comes within
+        // one 20 ms poll of the temporary output appearing.
+        let phantom = try phantomGenerator.get().make(seed: 4, index: 1, shape: [48, 48, 12], normal: false)
         try phantom.write(into: fixture.staging)
         let id = phantom.id
         let notify = try NotifyListener()
@@ -139,24 +139,23 @@ private let phantomGenerator = Result {
 
 private let tinyModelFileName = "tiny-unet.safetensors"
 
-/// A U-Net with tiny widths and random weights, written once for all tests; its metadata lets
-/// `SegmentationModel.load` rebuild the architecture.
-private let tinyModel = Result { () throws -> (path: String, sha256: String) in
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-model-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let path = folder + "/" + tinyModelFileName
+/// Writes a U-Net with tiny widths and random weights to `path`, with the metadata that lets
+/// `SegmentationModel.load` rebuild the architecture; returns the file's sha256.
+private func writeTinyModel(to path: String) throws -> String {
     let configuration = UNetConfiguration(widths: [4, 8], bottleneck: 8)
     let backend = CPUBackend(threads: 1)
     let network = UNet(configuration, backend: backend, seed: 7)
     try SafeTensors.write(network.exportWeights(backend: backend), as: .f32, metadata: configuration.metadata, to: path)
-    return (path, try SafeTensors.read(path: path).sha256)
+    return try SafeTensors.read(path: path).sha256
 }
 
-/// A spool under a fresh temporary root and a config file for it (the tiny model, CPU, short
-/// settle time, marker file).
-private func prepareSpool(_ name: String) throws -> (SpoolFixture, String) {
+/// A spool under a fresh temporary root, the tiny model and a config file for them (CPU, short
+/// settle time, marker file); returns the fixture, the config file and the model's sha256.
+private func prepareSpool(_ name: String) throws -> (SpoolFixture, String, String) {
     let fixture = try SpoolFixture(name)
     let c = fixture.config
+    let model = fixture.root + "/" + tinyModelFileName
+    let sha256 = try writeTinyModel(to: model)
     let file = fixture.root + "/ganet-seg.toml"
     try """
         inbox = "\(c.inbox)"
@@ -164,7 +163,7 @@ private func prepareSpool(_ name: String) throws -> (SpoolFixture, String) {
         outbox = "\(c.outbox)"
         failed = "\(c.failed)"
         archive = "\(c.archive)"
-        model = "\(try tinyModel.get().path)"
+        model = "\(model)"
         device = "cpu"
         settle_seconds = 0.2
         marker = "READY"
@@ -173,7 +172,7 @@ private func prepareSpool(_ name: String) throws -> (SpoolFixture, String) {
         log_level = "info"
 
         """.write(toFile: file, atomically: true, encoding: .utf8)
-    return (fixture, file)
+    return (fixture, file, sha256)
 }
 
 private func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
@@ -187,6 +186,10 @@ extension SpoolFixture {
 
 /// `ganet-seg watch --config FILE` as a child process, its output in a log file; killed (SIGKILL)
 /// when the test ends without having stopped it.
+///
+/// Foundation's Process passes on the spawning thread's signal mask, and tests run on libdispatch
+/// threads that block SIGTERM: the daemon must unblock its stop signals itself (systemd would
+/// start it with an empty mask), which `publishesThenStopsOnSIGTERM` therefore also checks.
 final class DaemonProcess {
     enum Exit: Equatable {
         case exited(Int32)

@@ -18,6 +18,12 @@ extension InboxDaemon {
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
         for signal in [SIGTERM, SIGINT] { sigaction(signal, &action, nil) }
+        // The signal mask is inherited: a parent that spawns from a thread blocking them (any
+        // libdispatch worker, e.g. Foundation's Process) would leave SIGTERM pending forever.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for signal in [SIGTERM, SIGINT] { sigaddset(&stopSignals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         _ = DedicatedThread { [self] in
             var fd = pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0)
             while poll(&fd, 1, -1) < 0 && errno == EINTR {}

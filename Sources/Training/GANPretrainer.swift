@@ -1,0 +1,322 @@
+import Compute
+import FoundationEssentials
+import Glibc
+import Networks
+import Pipeline
+import Randomness
+
+/// Settings of the GAN's pre-training on normal brains.
+public struct GANTrainingOptions: Codable, Equatable, Sendable {
+    public var epochs = 30
+    public var batchSize = 8
+    /// Adam's initial rate (both networks); Adam (0.9, 0.999) and weight decay as the U-Net.
+    public var learningRate: Float = 1e-4
+    public var weightDecay: Float = 1e-4
+    public var decayPower: Float = 0.75
+    /// Side of the square training patches (a multiple of the GAN's size multiple).
+    public var patchSize = 128
+    public var validationFraction = 0.2
+    /// Training patches drawn per epoch (0: every normal slice once).
+    public var samplesPerEpoch = 0
+    public var seed: UInt64 = 1
+    public var augment = true
+    /// The discriminator is updated once per this many generator updates (the paper's 5).
+    public var discriminatorInterval = 5
+    /// Weight of the L1 reconstruction against the adversarial term (pix2pix's 100).
+    public var reconstructionWeight: Float = 100
+    /// Stop after this many epochs without a better validation reconstruction loss.
+    public var patience = 5
+    /// Modalities the GAN sees (the paper: T1 only).
+    public var modalities: [Modality] = [.t1]
+
+    public init() {}
+}
+
+/// What one pre-training epoch did (means over its steps).
+public struct GANEpochReport: Codable, Sendable, Equatable {
+    public var epoch: Int
+    /// Generator: `adversarial + reconstructionWeight * reconstruction`.
+    public var generatorLoss: Double
+    /// `-log D(completed)`, mean over patches.
+    public var adversarial: Double
+    /// L1 in the hole plus L1 outside it (each a mean).
+    public var reconstruction: Double
+    /// `(-log D(real) - log(1 - D(completed))) / 2`, mean over the discriminator's updates (nil
+    /// when the epoch had none).
+    public var discriminatorLoss: Double?
+    public var learningRate: Float
+    public var seconds: Double
+    /// Mean L1 under the mask on the fixed validation patches and masks (the early-stopping criterion).
+    public var validationReconstruction: Double?
+
+    /// What early stopping compares: the validation loss, or the training reconstruction without validation.
+    public var criterion: Double { validationReconstruction ?? reconstruction }
+}
+
+/// The generator's reconstruction loss: mean L1 under the mask plus mean L1 outside it,
+/// `sum(M |G - x|) / (C sum M) + sum((1 - M) |G - x|) / (C sum (1 - M))`.
+public struct InpaintingReconstructionLoss: Sendable {
+    public init() {}
+
+    public struct Terms {
+        public var total: Variable
+        /// Mean L1 under the mask (what validation reports).
+        public var hole: Variable
+    }
+
+    public func callAsFunction(_ g: Graph, inpainted: Variable, target: Variable, mask: Variable) -> Terms {
+        let c = Float(target.shape.c)
+        let error = g.abs(g.sub(inpainted, target))
+        let keep = g.affine(mask, scale: -1, shift: 1)
+        func masked(_ m: Variable) -> Variable {
+            g.div(g.sum(g.mul(error, m)), g.affine(g.sum(m), scale: c, shift: 1e-6))
+        }
+        let hole = masked(mask)
+        return Terms(total: g.add(hole, masked(keep)), hole: hole)
+    }
+}
+
+/// Pre-trains GANet-Seg's inpainting GAN on normal brains: random occlusion masks, the generator
+/// inpaints, the conditional PatchGAN discriminator tells completed from real images. Generator loss:
+/// `-log D(occluded, completed) + lambda * L1`; discriminator loss: BCE on real (1) and completed (0),
+/// updated once per `discriminatorInterval` generator updates. Adam with weight decay and polynomial
+/// decay for both; early stopping on the validation reconstruction loss.
+public final class GANPretrainer {
+    public let gan: InpaintingGAN
+    public let backend: any Backend
+    public let options: GANTrainingOptions
+    public let generatorOptimizer: Adam
+    public let discriminatorOptimizer: Adam
+    public private(set) var completedEpochs = 0
+    public private(set) var history: [GANEpochReport] = []
+    public var masks = OcclusionMasks()
+
+    public init(gan: InpaintingGAN, backend: any Backend, options: GANTrainingOptions) {
+        precondition(options.patchSize % gan.configuration.sizeMultiple == 0,
+                     "patch size must be a multiple of \(gan.configuration.sizeMultiple)")
+        precondition(options.modalities.count == gan.configuration.imageChannels, "one GAN channel per modality")
+        self.gan = gan
+        self.backend = backend
+        self.options = options
+        generatorOptimizer = Adam(parameters: gan.generator.parameters, backend: backend, weightDecay: options.weightDecay)
+        discriminatorOptimizer = Adam(parameters: gan.discriminator.parameters, backend: backend,
+                                      weightDecay: options.weightDecay)
+    }
+
+    /// The best criterion so far (lower is better) and the epochs since it.
+    public var best: Double? { history.map(\.criterion).min() }
+    public var epochsWithoutImprovement: Int {
+        guard let best, let at = history.lastIndex(where: { $0.criterion == best }) else { return 0 }
+        return history.count - 1 - at
+    }
+    /// Whether early stopping ends the run.
+    public var stoppedEarly: Bool { epochsWithoutImprovement >= options.patience }
+
+    // MARK: Steps
+
+    public struct GeneratorLosses {
+        public var total: Double
+        public var adversarial: Double
+        public var reconstruction: Double
+    }
+
+    /// One generator update on `images` `[N, C, P, P]` with occlusion `masks` `[N, 1, P, P]`; the
+    /// discriminator is frozen for it.
+    @discardableResult
+    public func generatorStep(images: Tensor, masks: Tensor, learningRate: Float) -> GeneratorLosses {
+        let g = Graph(backend: backend)
+        let (x, m) = (g.constant(images), g.constant(masks))
+        let occluded = Inpainting.occlude(g, image: x, mask: m)
+        let inpainted = gan.generator(g, occluded: occluded, mask: m)
+        let completed = Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted)
+        let logits = gan.discriminator.logits(g, occluded: occluded, candidate: completed, frozen: true)
+        let adversarial = g.mean(g.softplus(g.affine(logits, scale: -1)))
+        let reconstruction = InpaintingReconstructionLoss()(g, inpainted: inpainted, target: x, mask: m).total
+        let total = g.add(adversarial, g.affine(reconstruction, scale: options.reconstructionWeight))
+        generatorOptimizer.step(g.backward(total), learningRate: learningRate)
+        return GeneratorLosses(total: Double(backend.scalar(total.value)),
+                               adversarial: Double(backend.scalar(adversarial.value)),
+                               reconstruction: Double(backend.scalar(reconstruction.value)))
+    }
+
+    /// One discriminator update: real images score 1, completed ones (frozen generator) 0.
+    @discardableResult
+    public func discriminatorStep(images: Tensor, masks: Tensor, learningRate: Float) -> Double {
+        let g = Graph(backend: backend)
+        let (x, m) = (g.constant(images), g.constant(masks))
+        let occluded = Inpainting.occlude(g, image: x, mask: m)
+        let inpainted = gan.generator(g, occluded: occluded, mask: m, frozen: true)
+        let completed = Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted)
+        let real = gan.discriminator.logits(g, occluded: occluded, candidate: x)
+        let fake = gan.discriminator.logits(g, occluded: occluded, candidate: completed)
+        // BCE(real, 1) = softplus(-z); BCE(fake, 0) = -log(1 - sigmoid(z)) = softplus(z).
+        let loss = g.affine(g.add(g.mean(g.softplus(g.affine(real, scale: -1))), g.mean(g.softplus(fake))), scale: 0.5)
+        discriminatorOptimizer.step(g.backward(loss), learningRate: learningRate)
+        return Double(backend.scalar(loss.value))
+    }
+
+    /// Mean L1 under the mask of the generator's inpainting over fixed batches (no training).
+    public func validate(_ batches: [(images: Tensor, masks: Tensor)]) -> Double {
+        var sum = 0.0
+        for batch in batches {
+            let g = Graph(backend: backend, recording: false)
+            let (x, m) = (g.constant(batch.images), g.constant(batch.masks))
+            let inpainted = gan.generator(g, occluded: Inpainting.occlude(g, image: x, mask: m), mask: m)
+            sum += Double(backend.scalar(InpaintingReconstructionLoss()(g, inpainted: inpainted, target: x, mask: m).hole.value))
+        }
+        return batches.isEmpty ? .nan : sum / Double(batches.count)
+    }
+
+    // MARK: Data
+
+    /// Patches and masks for a batch: augmented crops around brain pixels, random occlusions.
+    func batch(_ samples: [SliceSample], augmenter: Augmenter, rng: inout RandomSource) -> (images: Tensor, masks: Tensor) {
+        let p = options.patchSize
+        var images: [Float] = [], maskValues: [Float] = []
+        for s in samples {
+            let patch = augmenter.patch(from: s, using: &rng)
+            images += patch.image
+            maskValues += masks.make(height: p, width: p, image: patch.image, using: &rng)
+        }
+        let c = samples[0].channels
+        return (backend.upload(images, shape: Shape(samples.count, c, p, p)),
+                backend.upload(maskValues, shape: Shape(samples.count, 1, p, p)))
+    }
+
+    /// Fixed validation batches: plain crops and masks from a seed of their own, the same every epoch.
+    public func validationBatches(_ samples: [SliceSample]) -> [(images: Tensor, masks: Tensor)] {
+        guard !samples.isEmpty else { return [] }
+        var augmenter = Augmenter(patchSize: options.patchSize)
+        augmenter.enabled = false
+        augmenter.tumourCentredShare = 0
+        var rng = RandomSource(seed: options.seed &+ 0x5EED)
+        return stride(from: 0, to: samples.count, by: options.batchSize).map { start in
+            batch(Array(samples[start..<min(start + options.batchSize, samples.count)]), augmenter: augmenter, rng: &rng)
+        }
+    }
+
+    // MARK: Training
+
+    /// Steps per epoch for `samples` training slices.
+    public func stepsPerEpoch(samples: Int) -> Int {
+        max(1, (options.samplesPerEpoch > 0 ? options.samplesPerEpoch : samples) / options.batchSize)
+    }
+
+    /// Runs the remaining epochs, or until early stopping. `onStep(done, total, loss)` reports
+    /// progress; `onEpoch(report, improved)` gets each epoch (write the best model when `improved`,
+    /// and checkpoints).
+    public func train(_ samples: [SliceSample], validation: [SliceSample],
+                      onStep: (Int, Int, Double) -> Void = { _, _, _ in },
+                      onEpoch: (GANEpochReport, Bool) throws -> Void = { _, _ in }) rethrows {
+        precondition(!samples.isEmpty, "no normal slices to train on")
+        let steps = stepsPerEpoch(samples: samples.count)
+        let schedule = PolynomialDecay(initial: options.learningRate, totalSteps: steps * options.epochs,
+                                       power: options.decayPower)
+        var augmenter = Augmenter(patchSize: options.patchSize)
+        augmenter.enabled = options.augment
+        augmenter.tumourCentredShare = 0
+        let validationSet = validationBatches(validation)
+        while completedEpochs < options.epochs && !stoppedEarly {
+            let epoch = completedEpochs
+            var rng = RandomSource(seed: options.seed &* 1_000_003 &+ UInt64(epoch) &+ 0x6A4)
+            var order = Array(samples.indices)
+            order.shuffle(using: &rng)
+            let start = now()
+            var sums = (0.0, 0.0, 0.0), discriminator = (0.0, 0)
+            var lr: Float = 0
+            for k in 0..<steps {
+                let picked = (0..<options.batchSize).map { samples[order[(k * options.batchSize + $0) % order.count]] }
+                let (images, masks) = batch(picked, augmenter: augmenter, rng: &rng)
+                lr = schedule.rate(at: epoch * steps + k)
+                if generatorOptimizer.stepCount % max(options.discriminatorInterval, 1) == 0 {
+                    discriminator = (discriminator.0 + discriminatorStep(images: images, masks: masks, learningRate: lr),
+                                     discriminator.1 + 1)
+                }
+                let losses = generatorStep(images: images, masks: masks, learningRate: lr)
+                sums = (sums.0 + losses.total, sums.1 + losses.adversarial, sums.2 + losses.reconstruction)
+                onStep(k + 1, steps, losses.total)
+            }
+            let n = Double(steps)
+            let report = GANEpochReport(
+                epoch: epoch + 1, generatorLoss: sums.0 / n, adversarial: sums.1 / n, reconstruction: sums.2 / n,
+                discriminatorLoss: discriminator.1 > 0 ? discriminator.0 / Double(discriminator.1) : nil,
+                learningRate: lr, seconds: now() - start,
+                validationReconstruction: validationSet.isEmpty ? nil : validate(validationSet))
+            let improved = best.map { report.criterion < $0 } ?? true
+            completedEpochs += 1
+            history.append(report)
+            try onEpoch(report, improved)
+        }
+    }
+
+    /// Continues from a checkpoint (weights and optimiser state are loaded by `GANCheckpoint`).
+    func restore(completedEpochs: Int, history: [GANEpochReport]) {
+        self.completedEpochs = completedEpochs
+        self.history = history
+    }
+
+    private func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// Everything `pretrain-gan --resume` needs, in one F32 safetensors file: both networks
+/// (`generator.*`, `discriminator.*`), both optimisers' moments (`adam.generator.m.<name>`, ...),
+/// their step counts, the completed epochs and their reports.
+public struct GANCheckpoint: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    private static let parts = ["generator", "discriminator"]
+
+    private static func optimizers(_ t: GANPretrainer) -> [(String, Module, Adam)] {
+        [("generator", t.gan.generator, t.generatorOptimizer), ("discriminator", t.gan.discriminator, t.discriminatorOptimizer)]
+    }
+
+    public func save(_ trainer: GANPretrainer) throws {
+        let backend = trainer.backend
+        var tensors = trainer.gan.exportWeights(backend: backend)
+        for (part, module, optimizer) in Self.optimizers(trainer) {
+            for p in module.parameters {
+                guard let (m, v) = optimizer.moments(of: p) else { continue }
+                tensors.append(NamedTensor(name: "adam.\(part).m.\(p.name)", shape: p.torchShape, values: backend.download(m)))
+                tensors.append(NamedTensor(name: "adam.\(part).v.\(p.name)", shape: p.torchShape, values: backend.download(v)))
+            }
+        }
+        var metadata = trainer.gan.configuration.metadata
+        metadata["completed_epochs"] = "\(trainer.completedEpochs)"
+        metadata["generator_steps"] = "\(trainer.generatorOptimizer.stepCount)"
+        metadata["discriminator_steps"] = "\(trainer.discriminatorOptimizer.stepCount)"
+        metadata["history"] = String(decoding: try JSONEncoder().encode(trainer.history), as: UTF8.self)
+        metadata["options"] = String(decoding: try JSONEncoder().encode(trainer.options), as: UTF8.self)
+        try SafeTensors.write(tensors, as: .f32, metadata: metadata, to: path)
+    }
+
+    public func restore(into trainer: GANPretrainer) throws {
+        let contents = try SafeTensors.read(path: path)
+        guard let epochs = contents.metadata["completed_epochs"].flatMap(Int.init),
+              let gSteps = contents.metadata["generator_steps"].flatMap(Int.init),
+              let dSteps = contents.metadata["discriminator_steps"].flatMap(Int.init),
+              let historyJSON = contents.metadata["history"] else {
+            throw Checkpoint.Error.incompatible(path: path, reason: "missing GAN training state")
+        }
+        if let saved = GANConfiguration(metadata: contents.metadata), saved != trainer.gan.configuration {
+            throw Checkpoint.Error.incompatible(path: path, reason: "the checkpoint's GAN has other widths or channels")
+        }
+        let history = try JSONDecoder().decode([GANEpochReport].self, from: Data(historyJSON.utf8))
+        try trainer.gan.loadWeights(contents, path: path, backend: trainer.backend, ignoring: ["adam."])
+        for (part, module, optimizer) in Self.optimizers(trainer) {
+            var moments: [(Parameter, Tensor, Tensor)] = []
+            for p in module.parameters {
+                guard let m = contents["adam.\(part).m.\(p.name)"], let v = contents["adam.\(part).v.\(p.name)"] else { continue }
+                moments.append((p, trainer.backend.upload(m.values, shape: p.value.shape),
+                                trainer.backend.upload(v.values, shape: p.value.shape)))
+            }
+            optimizer.restore(stepCount: part == "generator" ? gSteps : dSteps, moments: moments)
+        }
+        trainer.restore(completedEpochs: epochs, history: history)
+    }
+}

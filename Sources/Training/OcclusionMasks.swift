@@ -1,0 +1,86 @@
+import Glibc
+import Pipeline
+import Randomness
+
+/// Random occlusion masks for the GAN's pre-training: one to `maxShapes` shapes, each a rotated
+/// ellipse or an irregular blob (a union of overlapping discs), centred on brain pixels, with radii
+/// between `radius.lowerBound` and `radius.upperBound` times the patch side. 1 = occluded.
+public struct OcclusionMasks: Sendable {
+    public var maxShapes = 3
+    public var radius: ClosedRange<Double> = 1.0 / 16 ... 1.0 / 5
+
+    public init() {}
+
+    /// A `height x width` mask; `image` (any `[C, H, W]` array, channel 0 used) places the shapes on
+    /// brain pixels (non-zero) when it has any.
+    public func make(height: Int, width: Int, image: [Float]? = nil, using rng: inout RandomSource) -> [Float] {
+        var mask = [Float](repeating: 0, count: height * width)
+        let side = Double(min(height, width))
+        let shapes = 1 + Int(rng.next() % UInt64(max(maxShapes, 1)))
+        for _ in 0..<shapes {
+            var centre = (Double(width) / 2, Double(height) / 2)
+            if let image {
+                for _ in 0..<64 {
+                    let p = Int(rng.next() % UInt64(height * width))
+                    if image[p] != 0 { centre = (Double(p % width), Double(p / width)); break }
+                }
+            }
+            let r = (rng.uniform(radius) * side, rng.uniform(radius) * side)
+            if rng.uniform(0...1) < 0.5 {
+                fillEllipse(&mask, height, width, centre, r, angle: rng.uniform(0...Double.pi))
+            } else {
+                let discs = 3 + Int(rng.next() % 3)
+                let base = (r.0 + r.1) / 2
+                for _ in 0..<discs {
+                    let c = (centre.0 + rng.uniform(-base...base) * 0.6, centre.1 + rng.uniform(-base...base) * 0.6)
+                    let d = base * rng.uniform(0.4...0.8)
+                    fillEllipse(&mask, height, width, c, (d, d), angle: 0)
+                }
+            }
+        }
+        return mask
+    }
+
+    private func fillEllipse(_ mask: inout [Float], _ h: Int, _ w: Int, _ c: (Double, Double),
+                             _ r: (Double, Double), angle: Double) {
+        let (cosA, sinA) = (cos(angle), sin(angle))
+        let reach = max(r.0, r.1)
+        for y in max(0, Int(c.1 - reach))...min(h - 1, Int(c.1 + reach) + 1) {
+            for x in max(0, Int(c.0 - reach))...min(w - 1, Int(c.0 + reach) + 1) {
+                let (dx, dy) = (Double(x) - c.0, Double(y) - c.1)
+                let (u, v) = (cosA * dx + sinA * dy, -sinA * dx + cosA * dy)
+                if (u * u) / (r.0 * r.0) + (v * v) / (r.1 * r.1) <= 1 { mask[y * w + x] = 1 }
+            }
+        }
+    }
+}
+
+/// Normal-tissue slices for the GAN: the chosen channels of every slice with enough brain and no
+/// tumour label (studies from `ganet-seg synth --normal`, or any studies: labelled tumour slices are
+/// skipped). Classes are all 0, so `Augmenter` (with `tumourCentredShare = 0`) can crop them.
+public enum NormalSlices {
+    /// `minimumBrainShare`: the share of the slice's pixels that must be brain.
+    /// `perStudy`: at most this many slices, evenly spaced (0: all).
+    public static func make(from study: PreprocessedStudy, channels: [Int], minimumBrainShare: Double = 0.05,
+                            perStudy: Int = 0) -> [SliceSample] {
+        let plane = study.width * study.height
+        var usable: [Int] = []
+        for z in study.brainSlices {
+            if let labels = study.labelSlice(z), labels.contains(where: { $0 != 0 }) { continue }
+            var brain = 0
+            for i in 0..<plane where study.brainMask[z * plane + i] { brain += 1 }
+            if Double(brain) >= minimumBrainShare * Double(plane) { usable.append(z) }
+        }
+        if perStudy > 0, usable.count > perStudy {
+            usable = (0..<perStudy).map { usable[$0 * usable.count / perStudy] }
+        }
+        return usable.map { z in
+            var image = [Float](repeating: 0, count: channels.count * plane)
+            for (k, c) in channels.enumerated() {
+                for i in 0..<plane { image[k * plane + i] = study.channels[c][z * plane + i] }
+            }
+            return SliceSample(image: image, classes: [UInt8](repeating: 0, count: plane),
+                               height: study.height, width: study.width)
+        }
+    }
+}

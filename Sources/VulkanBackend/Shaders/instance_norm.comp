@@ -1,0 +1,28 @@
+#version 450
+// Backend.instanceNorm: one workgroup per (sample, channel) plane; two-pass mean and variance.
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x = 256) in;
+layout(std430, binding = 0) readonly buffer Source { float x[]; };
+layout(std430, binding = 1) readonly buffer Gamma { float gamma[]; };
+layout(std430, binding = 2) readonly buffer Beta { float beta[]; };
+layout(std430, binding = 3) writeonly buffer Target { float y[]; };
+layout(std430, binding = 4) writeonly buffer Mean { float mean[]; };
+layout(std430, binding = 5) writeonly buffer InvStd { float invStd[]; };
+layout(push_constant) uniform Push { int planes, channels, planeSize; float epsilon; } p;
+#include "workgroup_sum.glsl"
+
+void main() {
+    int t = int(gl_LocalInvocationID.x);
+    for (int plane = int(gl_WorkGroupID.x); plane < p.planes; plane += int(gl_NumWorkGroups.x)) {
+        int base = plane * p.planeSize;
+        float s = 0.0;
+        for (int i = t; i < p.planeSize; i += 256) s += x[base + i];
+        float mu = workgroupSum(s) / float(p.planeSize);
+        float squares = 0.0;
+        for (int i = t; i < p.planeSize; i += 256) { float d = x[base + i] - mu; squares += d * d; }
+        float inv = inversesqrt(workgroupSum(squares) / float(p.planeSize) + p.epsilon);
+        float scale = inv * gamma[plane % p.channels], shift = beta[plane % p.channels];
+        for (int i = t; i < p.planeSize; i += 256) y[base + i] = (x[base + i] - mu) * scale + shift;
+        if (t == 0) { mean[plane] = mu; invStd[plane] = inv; }
+    }
+}

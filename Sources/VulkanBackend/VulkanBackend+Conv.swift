@@ -1,0 +1,109 @@
+import Compute
+
+/// The sizes of one convolution (input, output, kernel, geometry) as `conv.comp` takes them.
+private struct ConvProblem {
+    let input: Shape   // [N, I, H, W]
+    let output: Shape  // [N, O, Ho, Wo]
+    let kh: Int, kw: Int
+    let geometry: ConvGeometry
+
+    /// The convolution of `input` with an OIHW weight of `weight`'s shape.
+    init(input: Shape, weight: Shape, geometry: ConvGeometry) {
+        precondition(weight.c == input.c, "weight \(weight) does not match input \(input)")
+        self.input = input
+        self.geometry = geometry
+        kh = weight.h
+        kw = weight.w
+        output = Shape(input.n, weight.n, geometry.convOutput(input.h, kernel: kh), geometry.convOutput(input.w, kernel: kw))
+    }
+
+    /// The GEMM extents of `conv.comp`'s mode (0 forward, 1 input gradient, 2 weight gradient).
+    func gemm(_ mode: Mode) -> (m: Int, n: Int, k: Int) {
+        let taps = kh * kw
+        return switch mode {
+        case .forward: (output.c, output.n * output.planeSize, input.c * taps)
+        case .inputGradient: (input.c, input.n * input.planeSize, output.c * taps)
+        case .weightGradient: (output.c, input.c * taps, output.n * output.planeSize)
+        }
+    }
+
+    func push(splitK: Int) -> [Int] {
+        [input.n, input.c, input.h, input.w, output.c, output.h, output.w, kh, kw, geometry.stride, geometry.padding, splitK]
+    }
+
+    enum Mode: Int32 { case forward, inputGradient, weightGradient }
+}
+
+extension VulkanBackend {
+    /// Output tile of `conv.comp` (rows and columns).
+    private static let tile = 64
+
+    /// Runs `conv.comp` in `mode` into `out` with `splits` slices of K (partial sums side by side).
+    private func convolve(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor, bias: Tensor?,
+                          into out: DeviceBuffer, splits: Int = 1) {
+        let (m, n, k) = problem.gemm(mode)
+        if let bias { precondition(bias.shape == Shape(1, m, 1, 1), "bias \(bias.shape) for \(m) channels") }
+        let splitK = (k + splits - 1) / splits
+        // Without a bias the binding still needs a buffer; the shader never reads it.
+        launch(.conv, constants: [mode.rawValue, bias == nil ? 0 : 1],
+               [buffer(a), buffer(b), buffer(bias ?? a), out], ints: problem.push(splitK: splitK),
+               groups: (min(65535, (n + Self.tile - 1) / Self.tile), (m + Self.tile - 1) / Self.tile, splits))
+    }
+
+    public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
+        let problem = ConvProblem(input: x.shape, weight: weight.shape, geometry: geometry)
+        let (y, out) = allocate(problem.output)
+        convolve(problem, .forward, a: weight, b: x, bias: bias, into: out)
+        return y
+    }
+
+    public func conv2dBackwardInput(_ dy: Tensor, weight: Tensor, inputShape: Shape, geometry: ConvGeometry) -> Tensor {
+        let problem = ConvProblem(input: inputShape, weight: weight.shape, geometry: geometry)
+        precondition(problem.output == dy.shape, "gradient \(dy.shape) does not match conv output \(problem.output)")
+        let (dx, out) = allocate(inputShape)
+        convolve(problem, .inputGradient, a: weight, b: dy, bias: nil, into: out)
+        return dx
+    }
+
+    /// The reduction runs over every output pixel of the batch while the result is small, so K is
+    /// split across workgroups (about 256 in flight, 256 K elements each at least) and the partial
+    /// products summed by `sum(to:)`.
+    public func conv2dBackwardWeight(_ dy: Tensor, input x: Tensor, weightShape: Shape, geometry: ConvGeometry) -> Tensor {
+        let problem = ConvProblem(input: x.shape, weight: weightShape, geometry: geometry)
+        precondition(problem.output == dy.shape, "gradient \(dy.shape) does not match conv output \(problem.output)")
+        let (m, n, k) = problem.gemm(.weightGradient)
+        let tiles = ((m + Self.tile - 1) / Self.tile) * ((n + Self.tile - 1) / Self.tile)
+        let splits = max(1, min((k + 255) / 256, (256 + tiles - 1) / tiles))
+        let (partial, out) = allocate(Shape(splits, 1, m, n))
+        convolve(problem, .weightGradient, a: dy, b: x, bias: nil, into: out, splits: splits)
+        let total = splits == 1 ? partial : sum(partial, to: Shape(1, 1, m, n))
+        return Tensor(shape: weightShape, storage: total.storage)
+    }
+
+    /// The convolution whose adjoint a transposed convolution of `x` with an IOHW `weight` is: its
+    /// input is the transposed convolution's output, its OIHW weight that same IOHW weight.
+    private func transposedProblem(input x: Shape, weight: Shape, geometry: ConvGeometry) -> ConvProblem {
+        precondition(weight.n == x.c, "transposed-conv weight \(weight) does not match input \(x)")
+        let output = Shape(x.n, weight.c, geometry.transposedOutput(x.h, kernel: weight.h),
+                           geometry.transposedOutput(x.w, kernel: weight.w))
+        let problem = ConvProblem(input: output, weight: weight, geometry: geometry)
+        precondition(problem.output == x, "transposed convolution of \(x) is not invertible in shape")
+        return problem
+    }
+
+    public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
+        let problem = transposedProblem(input: x.shape, weight: weight.shape, geometry: geometry)
+        let (y, out) = allocate(problem.input)
+        convolve(problem, .inputGradient, a: weight, b: x, bias: bias, into: out)
+        return y
+    }
+
+    public func convTranspose2dBackwardInput(_ dy: Tensor, weight: Tensor, geometry: ConvGeometry) -> Tensor {
+        conv2d(dy, weight: weight, bias: nil, geometry: geometry)
+    }
+
+    public func convTranspose2dBackwardWeight(_ dy: Tensor, input x: Tensor, weightShape: Shape,
+                                              geometry: ConvGeometry) -> Tensor {
+        conv2dBackwardWeight(x, input: dy, weightShape: weightShape, geometry: geometry)
+    }
+}

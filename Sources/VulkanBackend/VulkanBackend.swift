@@ -1,0 +1,104 @@
+import Compute
+
+/// The Vulkan implementation of `Backend`: GLSL compute shaders (embedded as SPIR-V) on a GPU,
+/// or on any Vulkan device such as Mesa's lavapipe.
+///
+/// Ops are recorded into one command buffer and run when the host needs a result (`download`,
+/// `scalar`, `synchronize`), so a network pass costs one submission. The `Backend` protocol's
+/// ops cannot throw: a device failure after start-up (device lost, out of device memory) stops
+/// the process with the `VulkanError`'s description. `synchronize()` surfaces the same errors as
+/// a thrown `VulkanError` for callers that want to check for them before reading results.
+public final class VulkanBackend: Backend {
+    /// The device the backend runs on.
+    public let device: VulkanDevice
+    public let deviceName: String
+    let context: VulkanContext
+
+    /// Opens `device`, one of `VulkanDevice.list()`.
+    public init(device: VulkanDevice) throws {
+        context = try VulkanContext(device)
+        self.device = device
+        deviceName = "Vulkan \(device.name) (\(device.kind.rawValue))"
+    }
+
+    /// Opens the preferred device: the first discrete GPU, else the first integrated one; CPU-type
+    /// devices (lavapipe) only when `allowCPUDevice` (tests, CI).
+    /// - Throws: `VulkanError.noLoader`, or `.noDevice` when no device qualifies.
+    public convenience init(allowCPUDevice: Bool = false) throws {
+        let devices = try VulkanDevice.list()
+        guard let device = VulkanDevice.preferred(among: devices, allowOthers: allowCPUDevice) else {
+            throw VulkanError.noDevice("no GPU among \(devices.map(\.description).joined(separator: ", "))")
+        }
+        try self.init(device: device)
+    }
+
+    /// Runs every recorded op and waits for it, throwing the device's error if it failed.
+    public func synchronize() throws { try context.synchronize() }
+
+    // MARK: Memory
+
+    public func upload(_ values: [Float], shape: Shape) -> Tensor {
+        precondition(values.count == shape.count, "\(values.count) values for shape \(shape)")
+        let (tensor, out) = allocate(shape)
+        must { try values.withUnsafeBytes { try context.upload($0, to: out.raw) } }
+        return tensor
+    }
+
+    public func download(_ tensor: Tensor) -> [Float] {
+        let source = buffer(tensor)
+        return [Float](unsafeUninitializedCapacity: tensor.count) { values, count in
+            must { try context.download(source.raw, into: UnsafeMutableRawBufferPointer(values)) }
+            count = tensor.count
+        }
+    }
+
+    public func full(_ shape: Shape, value: Float) -> Tensor {
+        let (tensor, out) = allocate(shape)
+        must { try context.fill(out.raw, bytes: 4 * shape.count, pattern: value.bitPattern) }
+        return tensor
+    }
+
+    // MARK: Plumbing for the ops
+
+    /// The device buffer of a tensor this backend made.
+    func buffer(_ tensor: Tensor) -> DeviceBuffer {
+        guard let buffer = tensor.storage as? DeviceBuffer, buffer.context === context else {
+            preconditionFailure("tensor of shape \(tensor.shape) does not belong to \(deviceName)")
+        }
+        return buffer
+    }
+
+    /// A new tensor with uninitialised elements, and its buffer for an op to write.
+    func allocate(_ shape: Shape) -> (Tensor, DeviceBuffer) {
+        precondition(shape.count < Int(Int32.max), "tensor \(shape) too large for 32-bit shader indices")
+        let buffer = DeviceBuffer(raw: must { try context.makeBuffer(bytes: 4 * shape.count) }, context: context)
+        return (Tensor(shape: shape, storage: buffer), buffer)
+    }
+
+    /// Records `kernel` over `buffers` (bindings 0, 1, ...) with integer then float push constants.
+    /// The buffers are parameters, so their tensors stay alive until the dispatch is recorded; after
+    /// that they may be released (see `BufferPool`).
+    func launch(_ kernel: Kernel, constants: [Int32] = [], _ buffers: [DeviceBuffer], ints: [Int], floats: [Float] = [],
+                groups: (x: Int, y: Int, z: Int)) {
+        let push = ints.map { UInt32(bitPattern: Int32($0)) } + floats.map(\.bitPattern)
+        must {
+            try context.dispatch(PipelineCache.Variant(kernel: kernel, constants: constants), buffers: buffers.map(\.raw),
+                                 push: push, groups: groups)
+        }
+    }
+
+    /// Workgroups for `items` independent work items: one item per invocation, grid-stride beyond
+    /// the 65535 workgroups every device supports per dimension.
+    static func groups(items: Int) -> (x: Int, y: Int, z: Int) {
+        (min(65535, max(1, (items + Kernel.workgroupSize - 1) / Kernel.workgroupSize)), 1, 1)
+    }
+
+    /// Runs a context call, stopping the process on a device failure (see the type's documentation).
+    func must<T>(_ body: () throws -> T) -> T {
+        do {
+            return try body()
+        } catch {
+            fatalError("\(deviceName): \(error)")
+        }
+    }
+}

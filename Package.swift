@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("openblas")]),
         .target(name: "CLinux"),
         .target(name: "CSystemd", linkerSettings: [.linkedLibrary("systemd")]),
+        // libvulkan is loaded at run time (dlopen), so the binary starts on machines without it.
+        .target(name: "CVulkan", linkerSettings: [.linkedLibrary("dl")]),
 
         // Seeded randomness shared by phantoms, initialisation and augmentation.
         .target(name: "Randomness"),
@@ -30,6 +32,7 @@ let package = Package(
 
         // Engine, networks and evaluation.
         .target(name: "Compute", dependencies: ["COpenBLAS"]),
+        .target(name: "VulkanBackend", dependencies: ["Compute", "CVulkan"], exclude: ["Shaders"]),
         .target(name: "Networks", dependencies: ["Compute", "Randomness"]),
         .target(name: "Metrics", linkerSettings: [.linkedLibrary("m")]),
 
@@ -46,7 +49,7 @@ let package = Package(
 
         .executableTarget(name: "ganet-seg", dependencies: [
             "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics", "Networks", "Compute", "Training", "Daemon",
-            "Randomness",
+            "Randomness", "VulkanBackend",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "VolumesTests", dependencies: ["Volumes"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PhantomsTests", dependencies: ["Phantoms", "Volumes"]),
         .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
+        .testTarget(name: "VulkanBackendTests", dependencies: ["VulkanBackend", "Compute", "Networks", "Training", "Randomness"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Volumes"],
                     resources: [.copy("Cases")]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Compute"]),

@@ -21,6 +21,11 @@ public struct SliceSample: Sendable {
 public struct TrainingSet: Sendable {
     public private(set) var samples: [SliceSample] = []
 
+    /// Given slices (tests, callers that build their own).
+    public init(samples: [SliceSample]) {
+        self.samples = samples
+    }
+
     public init(studies: [PreprocessedStudy]) {
         for study in studies {
             for z in study.brainSlices {

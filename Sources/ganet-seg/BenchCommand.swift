@@ -27,7 +27,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Slices per U-Net batch.")
     var batchSize: Int = 8
 
-    @Option(help: "auto or cpu.")
+    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).")
     var device: Device = .auto
 
     func validate() throws {
@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let backend = device.makeBackend()
+            let backend = try device.makeBackend()
             let loadedModel = try benchModel(backend)
             let folder = try StudyFolder(path: study)
             var loaded: Study?

@@ -37,14 +37,11 @@ struct Watch: ParsableCommand {
 
     /// The segmenter for `settings` (model, device, label convention, read limits).
     private func makeProcessor(_ settings: DaemonConfig) throws -> any StudyProcessor {
-        guard settings.device != .gpu else {
-            throw InputError("device = \"gpu\": this build has no GPU backend yet; use auto or cpu")
-        }
         var options = SegmenterOptions()
         options.outputConvention = settings.labelConvention
         options.readLimits = settings.readLimits
         options.softwareVersion = GanetSeg.version
-        let model = try SegmentationModel.load(path: settings.model, backend: Device.cpu.makeBackend())
+        let model = try SegmentationModel.load(path: settings.model, backend: try Device(argument: settings.device.rawValue)!.makeBackend())
         return SegmenterProcessor(segmenter: Segmenter(model: model, options: options))
     }
 }

@@ -31,6 +31,8 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         fail(error, code: 74)
     } catch let error as InputError {
         fail(error, code: 65)
+    } catch let error as ModelFileError {
+        fail(error, code: 65)
     } catch {
         fail(error, code: 70)
     }

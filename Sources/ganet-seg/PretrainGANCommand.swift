@@ -47,7 +47,7 @@ struct PretrainGAN: ParsableCommand {
     var dataDescription: String = "unspecified"
     @Flag(help: "Continue from <output>.checkpoint.") var resume = false
     @Flag(help: "Train without augmentation.") var noAugment = false
-    @Option(help: "auto or cpu.") var device: Device = .auto
+    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).") var device: Device = .auto
 
     func validate() throws {
         guard epochs >= 1, batchSize >= 1, patchSize >= 16, learningRate > 0, discriminatorInterval >= 1,
@@ -80,7 +80,7 @@ struct PretrainGAN: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let backend = device.makeBackend()
+            let backend = try device.makeBackend()
             var options = GANTrainingOptions()
             options.epochs = epochs
             options.batchSize = batchSize

@@ -21,7 +21,7 @@ struct Segment: ParsableCommand {
     @Option(help: "Weights (.safetensors); default: the shipped model in models/.")
     var model: String?
 
-    @Option(help: "auto or cpu.")
+    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).")
     var device: Device = .auto
 
     @Option(help: "Label convention of the written masks: brats2020 (ET = 4) or brats2023 (ET = 3).")
@@ -32,7 +32,7 @@ struct Segment: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let backend = device.makeBackend()
+            let backend = try device.makeBackend()
             let weights = try model ?? DefaultModel.find()
             var options = SegmenterOptions()
             options.outputConvention = labels

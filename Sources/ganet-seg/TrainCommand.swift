@@ -17,6 +17,13 @@ struct Train: ParsableCommand {
             each epoch it validates (Dice per region), writes a checkpoint (<output>.checkpoint) for \
             --resume, and keeps the best model so far in --output. A log of the run goes to \
             <output>.log.jsonl.
+
+            With --gan (a GAN from `ganet-seg pretrain-gan`, frozen), training is GANet-Seg's joint \
+            training: epochs before --phase-one-epochs use the segmentation loss only; later epochs add \
+            sparsity (--alpha), size consistency (--gamma) and the edge-weighted adversarial feedback \
+            of the frozen GAN, each term weighted by 1 / (||grad L_i|| + eps) over the U-Net's \
+            parameters (re-measured every --weight-refresh steps; each measurement costs four extra \
+            forward/backward passes). The weights and term values are logged per epoch.
             """)
 
     @Option(help: "Folder of study folders.")
@@ -40,11 +47,24 @@ struct Train: ParsableCommand {
     var dataDescription: String = "unspecified"
     @Flag(help: "Continue from <output>.checkpoint.") var resume = false
     @Flag(help: "Train without augmentation.") var noAugment = false
-    @Option(help: "auto or cpu.") var device: Device = .auto
+    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).") var device: Device = .auto
+    @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): joint GANet-Seg training.") var gan: String?
+    @Option(help: "With --gan: epochs of segmentation-only training before the joint phase.") var phaseOneEpochs: Int = 10
+    @Option(help: "With --gan: sparsity weight alpha (alpha * mean |M|).") var alpha: Float = 0.1
+    @Option(help: "With --gan: size-consistency weight gamma.") var gamma: Float = 0.1
+    @Option(help: "With --gan: factor on the adversarial feedback term after its dynamic weight.")
+    var adversarialWeight: Float = 1
+    @Option(help: "With --gan: eps of the dynamic weights 1 / (||grad L_i|| + eps).") var weightEpsilon: Double = 1e-8
+    @Option(help: "With --gan: re-measure the dynamic weights every this many steps.") var weightRefresh: Int = 1
+    @Flag(help: "With --gan: plain sum of the terms instead of dynamic weights.") var noDynamicWeights = false
 
     func validate() throws {
         guard epochs >= 1, batchSize >= 1, patchSize >= 16, learningRate > 0 else {
             throw ValidationError("--epochs, --batch-size must be >= 1, --patch-size >= 16, --lr > 0")
+        }
+        guard phaseOneEpochs >= 0, alpha >= 0, gamma >= 0, adversarialWeight >= 0, weightEpsilon >= 0, weightRefresh >= 1 else {
+            throw ValidationError("--phase-one-epochs, --alpha, --gamma, --adversarial-weight, --weight-epsilon must be >= 0, "
+                                  + "--weight-refresh >= 1")
         }
         guard (0.0..<1.0).contains(validationFraction) else {
             throw ValidationError("--validation-fraction must be in 0..<1")
@@ -66,7 +86,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let backend = device.makeBackend()
+            let backend = try device.makeBackend()
             var options = TrainingOptions()
             options.epochs = epochs
             options.batchSize = batchSize
@@ -76,6 +96,13 @@ struct Train: ParsableCommand {
             options.validationFraction = validationFraction
             options.seed = seed
             options.augment = !noAugment
+            options.phaseOneEpochs = phaseOneEpochs
+            options.sparsityAlpha = alpha
+            options.sizeGamma = gamma
+            options.adversarialWeight = adversarialWeight
+            options.dynamicWeightEpsilon = weightEpsilon
+            options.weightRefreshInterval = weightRefresh
+            options.dynamicWeighting = !noDynamicWeights
 
             let (train, validation) = try loadStudies(options)
             let set = TrainingSet(studies: train)
@@ -84,19 +111,37 @@ struct Train: ParsableCommand {
 
             let config = try configuration()
             let network = UNet(config, backend: backend, seed: seed)
-            let trainer = Trainer(network: network, backend: backend, options: options)
+            var feedback: AdversarialFeedback?
+            var metadata = config.metadata
+            if let gan {
+                let model = try GANModel.load(path: gan, backend: backend)
+                let multiple = model.gan.configuration.sizeMultiple
+                guard patchSize % multiple == 0 else {
+                    throw InputError("--patch-size \(patchSize) must be a multiple of the GAN's \(multiple)")
+                }
+                feedback = AdversarialFeedback(gan: model.gan, channels: model.channels)
+                metadata["gan"] = model.name
+                metadata["gan_sha256"] = model.sha256
+                log("joint training with the frozen GAN \(model.name) (\(model.modalities.map(\.key).joined(separator: ","))) "
+                    + "from epoch \(phaseOneEpochs + 1)")
+            }
+            let trainer = Trainer(network: network, backend: backend, options: options, feedback: feedback)
             let checkpoint = Checkpoint(path: output + ".checkpoint")
             if resume {
                 try checkpoint.restore(into: trainer)
                 log("resumed after epoch \(trainer.completedEpochs)")
             }
             var best = trainer.history.compactMap { $0.validation?.mean }.max() ?? -1
-            var metadata = config.metadata
             metadata["training_data"] = dataDescription
             let runLog = output + ".log.jsonl"
             try trainer.train(set, validation: validation, onStep: stepProgress(trainer: trainer)) { report in
                 let v = report.validation.map { " val Dice WT \(format($0.wt, 3)) TC \(format($0.tc, 3)) ET \(format($0.et, 3))" } ?? ""
                 log("epoch \(report.epoch)/\(epochs) loss \(format(report.loss, 4)) (CE \(format(report.crossEntropy, 4)), 1-Dice \(format(report.dice, 4))) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)")
+                if let terms = report.terms, let weights = report.dynamicWeights {
+                    let names = ["seg", "sparsity", "size", "adv"]
+                    let parts = zip(names, zip(terms.values, weights.values)).map { "\($0) \(format($1.0, 4)) x \(format($1.1, 4))" }
+                    log("  joint: \(parts.joined(separator: ", ")) -> \(format(report.weightedLoss ?? .nan, 4))")
+                }
                 try appendLine(try jsonLine(report), to: runLog)
                 let score = report.validation?.mean ?? Double(report.epoch)
                 if score > best {

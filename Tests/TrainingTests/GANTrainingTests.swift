@@ -262,3 +262,106 @@ import Testing
         #expect(covered > 0 && covered < 32 * 32)
     }
 }
+
+@Suite struct JointTrainingTests {
+    let backend = CPUBackend()
+
+    /// 16x16 four-channel slices with a tumour disc (classes 1-3) on a brain disc.
+    func tumourSlices(_ count: Int) -> [SliceSample] {
+        var rng = RandomSource(seed: 5)
+        let n = 16
+        return (0..<count).map { _ in
+            let (cx, cy) = (rng.uniform(6...10), rng.uniform(6...10))
+            var image = [Float](repeating: 0, count: 4 * n * n)
+            var classes = [UInt8](repeating: 0, count: n * n)
+            for y in 0..<n {
+                for x in 0..<n {
+                    let brain = ((Double(x) - 7.5) * (Double(x) - 7.5) + (Double(y) - 7.5) * (Double(y) - 7.5)).squareRoot()
+                    guard brain < 7.5 else { continue }
+                    let r = ((Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy)).squareRoot()
+                    let c: UInt8 = r < 1.2 ? 1 : r < 2.2 ? 3 : r < 3.2 ? 2 : 0
+                    classes[y * n + x] = c
+                    for ch in 0..<4 { image[ch * n * n + y * n + x] = 0.3 + 0.15 * Float(c) * Float(ch + 1) / 4 }
+                }
+            }
+            return SliceSample(image: image, classes: classes, height: n, width: n)
+        }
+    }
+
+    func options() -> TrainingOptions {
+        var options = TrainingOptions()
+        options.epochs = 2
+        options.phaseOneEpochs = 1
+        options.batchSize = 2
+        options.patchSize = 16
+        options.samplesPerEpoch = 4
+        options.augment = false
+        options.learningRate = 1e-3
+        return options
+    }
+
+    func tinyGAN() -> InpaintingGAN {
+        InpaintingGAN(GANConfiguration(imageChannels: 1, generatorWidths: [4, 8], discriminatorWidths: [4, 8]),
+                      backend: backend, seed: 7)
+    }
+
+    func tinyUNet() -> UNet {
+        UNet(UNetConfiguration(inputChannels: 4, classes: 4, widths: [4], bottleneck: 8), backend: backend, seed: 3)
+    }
+
+    /// Phase 1 (epoch 1) is segmentation only; phase 2 (epoch 2) takes joint steps with finite
+    /// positive dynamic weights, reported per epoch; the U-Net changes and the GAN stays bit for bit.
+    @Test func phaseTwoStepsLeaveTheGANUntouched() throws {
+        let gan = tinyGAN()
+        let ganBefore = gan.exportWeights(backend: backend)
+        let unet = tinyUNet()
+        let trainer = Trainer(network: unet, backend: backend, options: options(),
+                              feedback: AdversarialFeedback(gan: gan, channels: [0]))
+        #expect(!trainer.isPhaseTwo(epoch: 0) && trainer.isPhaseTwo(epoch: 1))
+        var reports: [EpochReport] = []
+        let unetBefore = unet.exportWeights(backend: backend)
+        trainer.train(TrainingSet(samples: tumourSlices(4)), validation: [], onEpoch: { reports.append($0) })
+        #expect(reports.count == 2 && trainer.jointSteps == 2 && trainer.optimizer.stepCount == 4)
+        #expect(reports[0].terms == nil && reports[0].dynamicWeights == nil && reports[0].weightedLoss == nil)
+        let terms = try #require(reports[1].terms)
+        let weights = try #require(reports[1].dynamicWeights)
+        #expect(terms.values.allSatisfy { $0.isFinite && $0 >= 0 } && terms.adversarial > 0 && terms.sparsity > 0)
+        #expect(weights.values.allSatisfy { $0.isFinite && $0 > 0 }, "\(weights)")
+        #expect(reports[1].weightedLoss?.isFinite == true)
+        #expect(unet.exportWeights(backend: backend) != unetBefore)
+        let ganAfter = gan.exportWeights(backend: backend)
+        #expect(ganAfter.map(\.name) == ganBefore.map(\.name))
+        for (a, b) in zip(ganAfter, ganBefore) {
+            #expect(a.values.map(\.bitPattern) == b.values.map(\.bitPattern), "\(a.name) changed")
+        }
+
+        // The report round-trips through JSON, and a report written before joint training decodes.
+        let data = try JSONEncoder().encode(reports[1])
+        let decoded = try JSONDecoder().decode(EpochReport.self, from: data)
+        #expect(decoded.terms == terms && decoded.dynamicWeights == weights)
+        let old = #"{"epoch":1,"loss":1,"crossEntropy":0.5,"dice":0.5,"learningRate":0.001,"seconds":2}"#
+        let legacy = try JSONDecoder().decode(EpochReport.self, from: Data(old.utf8))
+        #expect(legacy.terms == nil && legacy.dynamicWeights == nil && legacy.weightedLoss == nil)
+    }
+
+    /// Without a refresh the last measured weights are reused; a refresh measures them again.
+    /// The dynamic weights are 1 / (norm + eps) of each term's own gradient (checked against
+    /// `DynamicWeights.measure` for the sparsity term).
+    @Test func weightsAreReusedBetweenRefreshes() {
+        let unet = tinyUNet()
+        let trainer = Trainer(network: unet, backend: backend, options: options(),
+                              feedback: AdversarialFeedback(gan: tinyGAN(), channels: [0]))
+        let batch = Array(tumourSlices(2))
+        // Expected sparsity weight at the current U-Net weights.
+        let image = backend.upload(batch.flatMap(\.image), shape: Shape(2, 4, 16, 16))
+        let norm = DynamicWeights.measure([{ g in
+            SparsityLoss(alpha: 0.1)(g, mask: tumourMask(g, probabilities: g.softmax(unet(g, g.constant(image)))))
+        }], over: unet.parameters, backend: backend)[0]
+        let first = trainer.jointStep(batch, learningRate: 1e-2)
+        #expect(abs(first.weights.sparsity - 1 / (norm + 1e-8)) <= 1e-3 * first.weights.sparsity)
+        let reused = trainer.jointStep(batch, learningRate: 1e-2, refreshWeights: false)
+        #expect(reused.weights == first.weights)
+        let refreshed = trainer.jointStep(batch, learningRate: 1e-2, refreshWeights: true)
+        #expect(refreshed.weights != first.weights)
+    }
+}

@@ -1,0 +1,100 @@
+import Compute
+import Networks
+
+/// What the GAN module of `Segmenter` uses: the frozen GAN and the study-level detection threshold.
+public struct AnomalyOptions: Sendable {
+    public var gan: GANModel
+    /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
+    public var threshold: Double = 0.5
+
+    public init(gan: GANModel, threshold: Double = 0.5) {
+        self.gan = gan
+        self.threshold = threshold
+    }
+}
+
+/// The discriminator's anomaly map of a study: per brain slice, the frozen PatchGAN discriminator
+/// judges the original image, unoccluded (`D(x, x)`: the condition is the image itself, as when the
+/// occlusion mask is empty), and `1 - D` per patch (0: looks like the normal brains it was trained
+/// on, 1: abnormal) is upsampled bilinearly (cell centres, edges clamped) to the slice. Voxels
+/// outside the brain are 0.
+public struct AnomalyMapper {
+    public let model: GANModel
+    public var batchSize: Int
+
+    public init(model: GANModel, batchSize: Int = 8) {
+        self.model = model
+        self.batchSize = max(batchSize, 1)
+    }
+
+    /// One value in 0...1 per window voxel (x fastest, like the study's channels); `progress(done, total)`
+    /// after each batch.
+    public func map(_ study: PreprocessedStudy, progress: (Int, Int) -> Void = { _, _ in }) -> [Float] {
+        let backend = model.backend
+        let (w, h) = (study.width, study.height)
+        let plane = w * h
+        let cell = model.gan.configuration.patchStride
+        // The discriminator's grid needs sides that are multiples of its patch: pad right and bottom with 0.
+        let (pw, ph) = ((w + cell - 1) / cell * cell, (h + cell - 1) / cell * cell)
+        let channels = model.channels
+        var out = [Float](repeating: 0, count: study.window.voxelCount)
+        let slices = study.brainSlices
+        for start in stride(from: 0, to: slices.count, by: batchSize) {
+            let batch = Array(slices[start..<min(start + batchSize, slices.count)])
+            var input = [Float](repeating: 0, count: batch.count * channels.count * pw * ph)
+            for (b, z) in batch.enumerated() {
+                for (k, c) in channels.enumerated() {
+                    let base = (b * channels.count + k) * pw * ph
+                    for y in 0..<h {
+                        for x in 0..<w { input[base + y * pw + x] = study.channels[c][z * plane + y * w + x] }
+                    }
+                }
+            }
+            let g = Graph(backend: backend, recording: false)
+            let x = g.constant(backend.upload(input, shape: Shape(batch.count, channels.count, ph, pw)))
+            let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: x, candidate: x, frozen: true))
+            let (rows, cols) = (normal.shape.h, normal.shape.w)
+            let cells = backend.download(normal.value)
+            for (b, z) in batch.enumerated() {
+                let anomaly = cells[(b * rows * cols)..<((b + 1) * rows * cols)].map { 1 - $0 }
+                let full = Self.upsample(anomaly, rows: rows, cols: cols, height: ph, width: pw)
+                for y in 0..<h {
+                    for x in 0..<w where study.brainMask[z * plane + y * w + x] {
+                        out[z * plane + y * w + x] = min(max(full[y * pw + x], 0), 1)
+                    }
+                }
+            }
+            progress(min(start + batchSize, slices.count), slices.count)
+        }
+        return out
+    }
+
+    /// Bilinear upsampling of a `rows x cols` grid to `height x width` (align-corners false: output
+    /// pixel `y` samples the grid at `(y + 0.5) * rows / height - 0.5`, clamped to the grid).
+    public static func upsample(_ grid: [Float], rows: Int, cols: Int, height: Int, width: Int) -> [Float] {
+        precondition(grid.count == rows * cols && rows >= 1 && cols >= 1, "grid is not \(rows) x \(cols)")
+        func coordinate(_ i: Int, _ n: Int, _ size: Int) -> (Int, Int, Float) {
+            let s = min(max((Double(i) + 0.5) * Double(n) / Double(size) - 0.5, 0), Double(n - 1))
+            let i0 = Int(s.rounded(.down))
+            return (i0, min(i0 + 1, n - 1), Float(s - Double(i0)))
+        }
+        let xs = (0..<width).map { coordinate($0, cols, width) }
+        var out = [Float](repeating: 0, count: height * width)
+        for y in 0..<height {
+            let (y0, y1, fy) = coordinate(y, rows, height)
+            for (x, (x0, x1, fx)) in xs.enumerated() {
+                let top = grid[y0 * cols + x0] * (1 - fx) + grid[y0 * cols + x1] * fx
+                let bottom = grid[y1 * cols + x0] * (1 - fx) + grid[y1 * cols + x1] * fx
+                out[y * width + x] = top * (1 - fy) + bottom * fy
+            }
+        }
+        return out
+    }
+
+    /// Per axial slice of a volume of `dims` (x fastest), the highest value of the slice (the map is
+    /// 0 outside the brain, so this is the maximum over the slice's brain voxels; 0 without brain).
+    public static func sliceScores(_ volume: [Float], dims: [Int]) -> [Double] {
+        let plane = dims[0] * dims[1]
+        return (0..<dims[2]).map { z in Double(volume[z * plane..<(z + 1) * plane].max() ?? 0) }
+    }
+}

@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Compute"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Pipeline", "Networks", "Compute", "Randomness"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms", "Networks", "Compute", "Reports"]),
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "Pipeline", "Volumes", "Networks", "Compute", "Phantoms",
             .product(name: "Logging", package: "swift-log"),

@@ -41,7 +41,12 @@ struct Watch: ParsableCommand {
         options.outputConvention = settings.labelConvention
         options.readLimits = settings.readLimits
         options.softwareVersion = GanetSeg.version
-        let model = try SegmentationModel.load(path: settings.model, backend: try Device(argument: settings.device.rawValue)!.makeBackend())
+        let backend = try Device(argument: settings.device.rawValue)!.makeBackend()
+        let model = try SegmentationModel.load(path: settings.model, backend: backend)
+        if !settings.gan.isEmpty {
+            options.gan = try GANModel.load(path: settings.gan, backend: backend)
+            options.anomalyThreshold = settings.anomalyThreshold
+        }
         return SegmenterProcessor(segmenter: Segmenter(model: model, options: options))
     }
 }

@@ -10,6 +10,12 @@ struct Segment: ParsableCommand {
             so DIR never holds a half-written study; an existing DIR/<id> is never overwritten (the \
             new result lands beside it as <id>.1). metrics.json includes the BraTS evaluation when \
             the study folder holds a ground truth (<id>_seg or <id>-seg).
+
+            With --gan (a GAN from `ganet-seg pretrain-gan`), each study also gets \
+            <id>_anomaly.nii.gz: the discriminator's anomaly map (1 - D per patch on the original \
+            image, upsampled to the input grid, 0 outside the brain), and metrics.json gets `anomaly`: \
+            per-slice scores (the highest value of the map in each axial slice), the study score (the \
+            highest slice score) and `detected` (study score >= --anomaly-threshold).
             """)
 
     @Argument(help: "Study folders (four modalities each, BraTS naming).")
@@ -30,6 +36,17 @@ struct Segment: ParsableCommand {
     @Option(help: "Slices per U-Net batch (memory grows with it).")
     var batchSize: Int = 8
 
+    @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): also write the anomaly map and scores.")
+    var gan: String?
+
+    @Option(help: "With --gan: study-level detection threshold on the anomaly score (0...1).")
+    var anomalyThreshold: Double = 0.5
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1") }
+        guard (0.0...1.0).contains(anomalyThreshold) else { throw ValidationError("--anomaly-threshold must be in 0...1") }
+    }
+
     func run() throws {
         try reportingErrors {
             let backend = try device.makeBackend()
@@ -38,6 +55,8 @@ struct Segment: ParsableCommand {
             options.outputConvention = labels
             options.batchSize = batchSize
             options.softwareVersion = GanetSeg.version
+            options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
+            options.anomalyThreshold = anomalyThreshold
             let segmenter = Segmenter(model: try SegmentationModel.load(path: weights, backend: backend), options: options)
             try makeDirectories(output)
             for study in studies {
@@ -48,15 +67,17 @@ struct Segment: ParsableCommand {
                     var shown = 0
                     let metrics = try segmenter.segment(studyAt: study, into: temporary) { stage, fraction in
                         // Stages' share of the time: predict dominates.
-                        let base = ["read": 0, "preprocess": 5, "predict": 10, "postprocess": 80, "evaluate": 85, "write": 90][stage.rawValue]!
-                        let span = stage == .predict ? 70 : 5
+                        let base = ["read": 0, "preprocess": 5, "predict": 10, "anomaly": 75, "postprocess": 80, "evaluate": 85,
+                                    "write": 90][stage.rawValue] ?? 0
+                        let span = stage == .predict ? 65 : 5
                         let now = base + Int(Double(span) * fraction)
                         if now > shown { progress.advance(by: now - shown, detail: stage.rawValue); shown = now }
                     }
                     if shown < 100 { progress.advance(by: 100 - shown, detail: "done") }
                     let published = try Publisher.publish(temporary, into: output, id: id)
                     let wt = metrics.regions["WT"]!
-                    print("\(id): \(published)  WT \(format(wt.volumeML, 1)) mL in \(wt.lesions) lesion(s), \(format(metrics.timingsMS["total"]! / 1000, 1)) s")
+                    let anomaly = metrics.anomaly.map { ", anomaly \(format($0.studyScore, 3))\($0.detected ? " (detected)" : "")" } ?? ""
+                    print("\(id): \(published)  WT \(format(wt.volumeML, 1)) mL in \(wt.lesions) lesion(s)\(anomaly), \(format(metrics.timingsMS["total"]! / 1000, 1)) s")
                 } catch {
                     Publisher.discard(temporary)
                     throw error

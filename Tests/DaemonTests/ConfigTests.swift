@@ -63,6 +63,24 @@ import Testing
         ])
     }
 
+    /// The GAN module's keys: "" (none) or an absolute path, a threshold in 0...1; check-config
+    /// looks for the GAN file like the model's.
+    @Test func ganKeys() {
+        let (config, problems) = DaemonConfig.parse("gan = \"/models/gan.safetensors\"\nanomaly_threshold = 0.3\n")
+        #expect(problems.isEmpty && config.gan == "/models/gan.safetensors" && config.anomalyThreshold == 0.3)
+        #expect(DaemonConfig.parse("gan = \"\"").1.isEmpty && DaemonConfig().gan.isEmpty)
+        #expect(DaemonConfig.parse("gan = \"gan.safetensors\"\nanomaly_threshold = 2\n").1.map(\.description) == [
+            "line 1: gan: must be an absolute path or \"\", got \"gan.safetensors\"",
+            "line 2: anomaly_threshold: must be in 0...1, got 2.0",
+        ])
+        var missing = DaemonConfig()
+        missing.model = "/"
+        missing.gan = "/nonexistent/gan.safetensors"
+        #expect(missing.modelProblems().map(\.description) == [
+            "model: / is not a regular file", "gan: /nonexistent/gan.safetensors: No such file or directory",
+        ])
+    }
+
     @Test func duplicateKeyIsAnError() {
         let (_, problems) = DaemonConfig.parse("concurrency = 1\nconcurrency = 2\n")
         #expect(problems == [ConfigProblem(line: 2, "key 'concurrency' is set twice (first on line 1)")])

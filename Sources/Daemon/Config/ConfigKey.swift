@@ -12,6 +12,8 @@ struct ConfigKey: Sendable {
 
     static let all = directories + [
         path("model", \.model),
+        path("gan", \.gan, allowEmpty: true),
+        fraction("anomaly_threshold", \.anomalyThreshold),
         choice("device", \.device),
         seconds("settle_seconds", \.settleSeconds),
         name("marker", \.marker),
@@ -34,10 +36,18 @@ struct ConfigKey: Sendable {
         all.map { ($0.name, editDistance($0.name, key)) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
     }
 
-    private static func path(_ name: String, _ keyPath: WritableKeyPath<DaemonConfig, String> & Sendable) -> ConfigKey {
+    /// An absolute path (or, with `allowEmpty`, "" for none).
+    private static func path(_ name: String, _ keyPath: WritableKeyPath<DaemonConfig, String> & Sendable,
+                             allowEmpty: Bool = false) -> ConfigKey {
         ConfigKey(name: name) { config, value in
             guard case .string(let s) = value else { return "expected a string, found \(value.typeName)" }
-            guard s.hasPrefix("/") else { return "must be an absolute path, got \"\(s)\"" }
+            if allowEmpty && s.isEmpty {
+                config[keyPath: keyPath] = s
+                return nil
+            }
+            guard s.hasPrefix("/") else {
+                return "must be an absolute path\(allowEmpty ? " or \"\"" : ""), got \"\(s)\""
+            }
             config[keyPath: keyPath] = s.count > 1 && s.hasSuffix("/") ? String(s.dropLast()) : s
             return nil
         }
@@ -73,6 +83,21 @@ struct ConfigKey: Sendable {
                 return maximum == .max ? "must be at least \(minimum), got \(n)" : "must be \(minimum)...\(maximum), got \(n)"
             }
             config[keyPath: keyPath] = n
+            return nil
+        }
+    }
+
+    /// A number in 0...1.
+    private static func fraction(_ name: String, _ keyPath: WritableKeyPath<DaemonConfig, Double> & Sendable) -> ConfigKey {
+        ConfigKey(name: name) { config, value in
+            let x: Double
+            switch value {
+            case .integer(let n): x = Double(n)
+            case .float(let f): x = f
+            default: return "expected a number, found \(value.typeName)"
+            }
+            guard (0...1).contains(x) else { return "must be in 0...1, got \(x)" }
+            config[keyPath: keyPath] = x
             return nil
         }
     }

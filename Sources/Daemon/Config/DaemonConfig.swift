@@ -17,6 +17,11 @@ public struct DaemonConfig: Sendable, Equatable {
     public var failed = "/var/lib/ganet-seg/failed"
     public var archive = "/var/lib/ganet-seg/archive"
     public var model = "/usr/share/ganet-seg/models/ganet-seg-unet.safetensors"
+    /// The GAN module: a pre-trained GAN (`ganet-seg pretrain-gan`) for the anomaly map and
+    /// scores, or "" for none.
+    public var gan = ""
+    /// Study-level detection threshold on the anomaly score (with `gan`).
+    public var anomalyThreshold = 0.5
     public var device = Device.auto
     /// Quiet time after the last change before a study copied in file by file is considered.
     public var settleSeconds = 5.0

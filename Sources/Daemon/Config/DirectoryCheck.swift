@@ -36,12 +36,16 @@ extension DaemonConfig {
         return problems
     }
 
-    /// The model file: present, a regular file, readable.
+    /// The model file (and the GAN's, when set): present, a regular file, readable.
     public func modelProblems() -> [ConfigProblem] {
+        Self.fileProblems("model", model) + (gan.isEmpty ? [] : Self.fileProblems("gan", gan))
+    }
+
+    private static func fileProblems(_ key: String, _ path: String) -> [ConfigProblem] {
         var st = stat()
-        guard stat(model, &st) == 0 else { return [ConfigProblem("model: \(model): \(String(cString: strerror(errno)))")] }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { return [ConfigProblem("model: \(model) is not a regular file")] }
-        guard access(model, R_OK) == 0 else { return [ConfigProblem("model: \(model) is not readable by uid \(geteuid())")] }
+        guard stat(path, &st) == 0 else { return [ConfigProblem("\(key): \(path): \(String(cString: strerror(errno)))")] }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return [ConfigProblem("\(key): \(path) is not a regular file")] }
+        guard access(path, R_OK) == 0 else { return [ConfigProblem("\(key): \(path) is not readable by uid \(geteuid())")] }
         return []
     }
 

@@ -14,17 +14,52 @@ public struct MetricsDocument: Codable, Sendable {
     public var timingsMS: [String: Double]
     public var regions: [String: RegionSummary]
     public var evaluation: Evaluation?
+    /// The GAN module's tumour detection (only when segmenting with a GAN; absent otherwise, so
+    /// documents without it are unchanged v1).
+    public var anomaly: Anomaly? = nil
+
+    /// Slice-level anomaly scores from the discriminator's map (`<id>_anomaly.nii.gz`).
+    public struct Anomaly: Codable, Sendable, Equatable {
+        /// Per axial slice of the input grid (z order): the highest anomaly value over the slice's
+        /// brain voxels (0 for slices without brain).
+        public var sliceScores: [Double]
+        /// The highest slice score.
+        public var studyScore: Double
+        /// `studyScore >= threshold`.
+        public var detected: Bool
+        public var threshold: Double
+        /// The GAN's weights file.
+        public var gan: ModelInfo?
+
+        public init(sliceScores: [Double], studyScore: Double, detected: Bool, threshold: Double, gan: ModelInfo? = nil) {
+            self.sliceScores = sliceScores
+            self.studyScore = studyScore
+            self.detected = detected
+            self.threshold = threshold
+            self.gan = gan
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case sliceScores = "slice_scores", studyScore = "study_score", detected, threshold, gan
+        }
+    }
 
     public struct Software: Codable, Sendable {
         public var name: String
         public var version: String
     }
 
-    public struct ModelInfo: Codable, Sendable {
+    public struct ModelInfo: Codable, Sendable, Equatable {
         public var name: String
         public var sha256: String
         /// What the model was trained on, from the weights file's metadata.
         public var trainingData: String?
+
+        public init(name: String, sha256: String, trainingData: String? = nil) {
+            self.name = name
+            self.sha256 = sha256
+            self.trainingData = trainingData
+        }
 
         enum CodingKeys: String, CodingKey {
             case name, sha256, trainingData = "training_data"
@@ -54,6 +89,6 @@ public struct MetricsDocument: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schema, studyID = "study_id", created, software, model, device, input
-        case labelConvention = "label_convention", timingsMS = "timings_ms", regions, evaluation
+        case labelConvention = "label_convention", timingsMS = "timings_ms", regions, evaluation, anomaly
     }
 }

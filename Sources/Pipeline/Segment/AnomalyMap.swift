@@ -1,18 +1,6 @@
 import Compute
 import Networks
 
-/// What the GAN module of `Segmenter` uses: the frozen GAN and the study-level detection threshold.
-public struct AnomalyOptions: Sendable {
-    public var gan: GANModel
-    /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
-    public var threshold: Double = 0.5
-
-    public init(gan: GANModel, threshold: Double = 0.5) {
-        self.gan = gan
-        self.threshold = threshold
-    }
-}
-
 /// The discriminator's anomaly map of a study: per brain slice, the frozen PatchGAN discriminator
 /// judges the original image, unoccluded (`D(x, x)`: the condition is the image itself, as when the
 /// occlusion mask is empty), and `1 - D` per patch (0: looks like the normal brains it was trained
@@ -67,6 +55,59 @@ public struct AnomalyMapper {
             progress(min(start + batchSize, slices.count), slices.count)
         }
         return out
+    }
+
+    /// The pseudo-healthy image of window slices `slices`: the GAN's channels occluded where `classes`
+    /// (the U-Net's, per window voxel) hold tumour, inpainted by the generator and completed
+    /// (`x (1 - M) + M G`). Returns the GAN's first channel per window voxel (0 on other slices).
+    public func inpaint(_ study: PreprocessedStudy, classes: [UInt8], slices: [Int]) -> [Float] {
+        let backend = model.backend
+        let (w, h) = (study.width, study.height)
+        let plane = w * h
+        let multiple = model.gan.configuration.sizeMultiple
+        let (pw, ph) = ((w + multiple - 1) / multiple * multiple, (h + multiple - 1) / multiple * multiple)
+        let channels = model.channels
+        var out = [Float](repeating: 0, count: study.window.voxelCount)
+        for start in stride(from: 0, to: slices.count, by: batchSize) {
+            let batch = Array(slices[start..<min(start + batchSize, slices.count)])
+            var input = [Float](repeating: 0, count: batch.count * channels.count * pw * ph)
+            var mask = [Float](repeating: 0, count: batch.count * pw * ph)
+            for (b, z) in batch.enumerated() {
+                for y in 0..<h {
+                    for x in 0..<w {
+                        mask[b * pw * ph + y * pw + x] = classes[z * plane + y * w + x] != 0 ? 1 : 0
+                        for (k, c) in channels.enumerated() {
+                            input[(b * channels.count + k) * pw * ph + y * pw + x] = study.channels[c][z * plane + y * w + x]
+                        }
+                    }
+                }
+            }
+            let g = Graph(backend: backend, recording: false)
+            let x = g.constant(backend.upload(input, shape: Shape(batch.count, channels.count, ph, pw)))
+            let m = g.constant(backend.upload(mask, shape: Shape(batch.count, 1, ph, pw)))
+            let occluded = g.mul(x, g.affine(m, scale: -1, shift: 1))
+            let inpainted = model.gan.generator(g, occluded: occluded, mask: m, frozen: true)
+            let completed = backend.download(g.add(occluded, g.mul(m, inpainted)).value)
+            for (b, z) in batch.enumerated() {
+                let base = b * channels.count * pw * ph
+                for y in 0..<h {
+                    for x in 0..<w { out[z * plane + y * w + x] = completed[base + y * pw + x] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Up to `count` window slices for the report, ascending: those with the largest segmented
+    /// tumour area, or without tumour the highest anomaly.
+    public static func reportSlices(_ study: PreprocessedStudy, classes: [UInt8], map: [Float], count: Int = 4) -> [Int] {
+        let plane = study.width * study.height
+        let area = study.brainSlices.map { z in (z, classes[z * plane..<(z + 1) * plane].reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) }
+        let withTumour = area.filter { $0.1 > 0 }
+        let ranked = withTumour.isEmpty
+            ? study.brainSlices.map { z in (z, map[z * plane..<(z + 1) * plane].max() ?? 0) }.sorted { $0.1 > $1.1 }.map(\.0)
+            : withTumour.sorted { $0.1 > $1.1 }.map(\.0)
+        return Array(ranked.prefix(count)).sorted()
     }
 
     /// Bilinear upsampling of a `rows x cols` grid to `height x width` (align-corners false: output

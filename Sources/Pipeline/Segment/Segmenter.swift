@@ -13,6 +13,12 @@ public struct SegmenterOptions: Sendable {
     public var preprocessing = PreprocessingOptions()
     /// The software version written into metrics.json.
     public var softwareVersion = "0.0.0"
+    /// The GAN module: with a frozen pre-trained GAN, also write `<id>_anomaly.nii.gz` (the
+    /// discriminator's anomaly map, `AnomalyMapper`) and metrics.json's `anomaly` (slice scores and
+    /// a study-level detection flag).
+    public var gan: GANModel?
+    /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
+    public var anomalyThreshold = 0.5
 
     public init() {}
 }
@@ -33,7 +39,7 @@ public struct Segmenter {
 
     /// The stages, in order, as `progress` names them.
     public enum Stage: String, Sendable, CaseIterable {
-        case read, preprocess, predict, postprocess, evaluate, write
+        case read, preprocess, predict, anomaly, postprocess, evaluate, write
     }
 
     /// Segments the study folder at `studyPath`, writing every output into the existing folder
@@ -58,6 +64,27 @@ public struct Segmenter {
         let classes = predictor.predict(prepared) { done, total in progress(.predict, Double(done) / Double(total)) }
         lap(.predict)
 
+        var anomalyMap: [Float]?
+        var anomalyPage: AnomalyPageInput?
+        if let gan = options.gan {
+            progress(.anomaly, 0)
+            let mapper = AnomalyMapper(model: gan, batchSize: options.batchSize)
+            let windowMap = mapper.map(prepared) { done, total in progress(.anomaly, Double(done) / Double(total) * 0.9) }
+            let dims = study.geometry.dims
+            anomalyMap = prepared.window.insert(windowMap, into: dims, background: 0)
+            // The report page: a few slices, their pseudo-healthy inpainting under the U-Net's mask.
+            let shown = AnomalyMapper.reportSlices(prepared, classes: classes, map: windowMap)
+            let inpainted = mapper.inpaint(prepared, classes: classes, slices: shown)
+            let first = gan.channels[0]
+            anomalyPage = AnomalyPageInput(
+                studyID: study.id, dims: dims, spacing: study.geometry.spacing,
+                orientation: DisplayOrientation(affine: study.geometry.affine), modality: gan.modalities[0].displayName,
+                original: prepared.window.insert(prepared.channels[first], into: dims, background: 0),
+                labels: [], inpainted: prepared.window.insert(inpainted, into: dims, background: 0),
+                anomaly: anomalyMap!, slices: shown.map { $0 + prepared.window.origin[2] })
+            lap(.anomaly)
+        }
+
         progress(.postprocess, 0)
         let labels = prepared.uncrop(classes.map(label(ofClass:)))
         let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing, labels: labels)
@@ -80,18 +107,37 @@ public struct Segmenter {
         progress(.write, 0)
         try NIfTIWriter().write(labels.map(Float.init), like: study.geometry, as: .uint8,
                                 to: "\(output)/\(study.id)_seg.nii.gz")
+        if let anomalyMap {
+            try NIfTIWriter().write(anomalyMap, like: study.geometry, as: .float32,
+                                    to: "\(output)/\(study.id)_anomaly.nii.gz")
+        }
         try makeFolder(output + "/report")
         _ = try ReportRenderer().write(ReportInput(study: study, labels: labels), to: output + "/report")
+        if var page = anomalyPage {
+            page.labels = labels
+            let image = try AnomalyPage.render(page)
+            do throws(PNGError) { try image.write(to: output + "/report/anomaly.png") } catch {
+                throw ReportError.png(error)
+            }
+        }
         lap(.write)
         timings["total"] = stopwatch.total * 1000
 
-        let document = MetricsDocument(
+        var anomaly: MetricsDocument.Anomaly?
+        if let anomalyMap, let gan = options.gan {
+            let scores = AnomalyMapper.sliceScores(anomalyMap, dims: study.geometry.dims)
+            let studyScore = scores.max() ?? 0
+            anomaly = .init(sliceScores: scores, studyScore: studyScore, detected: studyScore >= options.anomalyThreshold,
+                            threshold: options.anomalyThreshold, gan: .init(name: gan.name, sha256: gan.sha256))
+        }
+        var document = MetricsDocument(
             studyID: study.id, created: Self.timestamp(),
             software: .init(name: "ganet-seg", version: options.softwareVersion),
             model: .init(name: model.name, sha256: model.sha256, trainingData: model.metadata["training_data"]),
             device: model.backend.deviceName,
             input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, files: inputFiles(folder)),
             labelConvention: options.outputConvention, timingsMS: timings, regions: regions, evaluation: evaluation)
+        document.anomaly = anomaly
         try writeJSON(document, to: output + "/metrics.json")
         return document
     }

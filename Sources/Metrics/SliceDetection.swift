@@ -1,0 +1,47 @@
+/// Slice-level tumour detection against the ground truth (the paper's Table 1): a slice is
+/// positive in the truth when it holds any tumour label, and detected when its anomaly score is at
+/// least the threshold.
+public struct SliceDetection: Sendable, Equatable {
+    public var threshold: Double
+    public var truePositives = 0
+    public var falseNegatives = 0
+    public var falsePositives = 0
+    public var trueNegatives = 0
+
+    public init(threshold: Double) {
+        self.threshold = threshold
+    }
+
+    /// Counts over paired slices: `scores[i]` and `tumour[i]` describe the same slice.
+    public init(threshold: Double, scores: [Double], tumour: [Bool]) {
+        precondition(scores.count == tumour.count, "one score per slice")
+        self.init(threshold: threshold)
+        add(scores: scores, tumour: tumour)
+    }
+
+    public mutating func add(scores: [Double], tumour: [Bool]) {
+        precondition(scores.count == tumour.count, "one score per slice")
+        for (score, positive) in zip(scores, tumour) {
+            switch (score >= threshold, positive) {
+            case (true, true): truePositives += 1
+            case (false, true): falseNegatives += 1
+            case (true, false): falsePositives += 1
+            case (false, false): trueNegatives += 1
+            }
+        }
+    }
+
+    public var slices: Int { truePositives + falseNegatives + falsePositives + trueNegatives }
+    /// (TP + TN) / all slices; NaN without slices.
+    public var accuracy: Double { Double(truePositives + trueNegatives) / Double(slices) }
+    /// TP / (TP + FN); NaN without tumour slices.
+    public var sensitivity: Double { Double(truePositives) / Double(truePositives + falseNegatives) }
+    /// TN / (TN + FP); NaN without normal slices.
+    public var specificity: Double { Double(trueNegatives) / Double(trueNegatives + falsePositives) }
+
+    /// Which axial slices of a label volume (`dims`, x fastest) hold any non-zero label.
+    public static func tumourSlices<T: BinaryFloatingPoint>(_ labels: [T], dims: [Int]) -> [Bool] {
+        let plane = dims[0] * dims[1]
+        return (0..<dims[2]).map { z in labels[z * plane..<(z + 1) * plane].contains { $0 != 0 } }
+    }
+}

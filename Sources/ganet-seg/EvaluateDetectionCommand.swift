@@ -1,0 +1,140 @@
+import ArgumentParser
+import FoundationEssentials
+import Metrics
+import Volumes
+
+/// `ganet-seg evaluate-detection PRED_DIR REF_DIR --thresholds 0.1,0.2,0.3,0.4`: slice-level tumour
+/// detection from the anomaly scores of `segment --gan`, laid out as the paper's Table 1.
+struct EvaluateDetection: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate-detection",
+        abstract: "Score slice-level tumour detection (anomaly scores) against the ground truths.",
+        discussion: """
+            Reads each study's per-slice anomaly scores from PRED_DIR/<id>/metrics.json (written by \
+            `segment --gan` or the daemon with a GAN; the study id is metrics.json's study_id) and \
+            its ground truth from REF_DIR (<id>_seg / <id>-seg .nii(.gz), flat or in study \
+            subfolders). A slice (axial, of the input grid) is a tumour slice when its ground truth \
+            holds any tumour label, and is detected when its score is at least the threshold. Per \
+            threshold: accuracy (TP + TN) / slices, sensitivity TP / (TP + FN), and the counts, over \
+            the slices of all studies. Slices without brain score 0 and count as true negatives \
+            unless --brain-slices-only leaves out slices with score 0 and no tumour.
+            """)
+
+    @Argument(help: "Folder of segment outputs: <id>/metrics.json (with `anomaly`).") var predictionDir: String
+    @Argument(help: "Folder of ground truths: <id>_seg / <id>-seg .nii(.gz), flat or in study subfolders.")
+    var referenceDir: String
+    @Option(help: "Comma-separated detection thresholds.") var thresholds: String = "0.1,0.2,0.3,0.4"
+    @Flag(help: "Leave out slices scored 0 (no brain) that hold no tumour.") var brainSlicesOnly = false
+    @Option(help: "Also write the table to this CSV file.") var csv: String?
+
+    func validate() throws { _ = try thresholdValues() }
+
+    func thresholdValues() throws -> [Double] {
+        let values = thresholds.split(separator: ",").map { Double($0.filter { $0 != " " }) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && (0...1).contains($0!) }) else {
+            throw ValidationError("--thresholds must be numbers in 0...1 like 0.1,0.2,0.3,0.4")
+        }
+        return values.map { $0! }
+    }
+
+    func run() throws {
+        try reportingErrors { try evaluate() }
+    }
+
+    private func evaluate() throws {
+        let scores = try AnomalyScores.read(folder: predictionDir)
+        let references = try SegmentationIndex(folder: referenceDir, allowBareID: false).paths
+        let ids = references.keys.filter { scores[$0] != nil }.sorted()
+        guard !ids.isEmpty else { throw InputError("no study id has both anomaly scores and a ground truth") }
+        for id in references.keys.sorted() where scores[id] == nil { print("warning: no anomaly scores for \(id)") }
+
+        var tables = try thresholdValues().map { SliceDetection(threshold: $0) }
+        for id in ids {
+            let volume = try NIfTIReader().read(path: references[id]!)
+            var tumour = SliceDetection.tumourSlices(volume.voxels, dims: volume.geometry.dims)
+            var slices = scores[id]!.scores
+            guard slices.count == tumour.count else {
+                throw InputError("\(scores[id]!.path): \(slices.count) slice scores, the ground truth \(references[id]!) has \(tumour.count) slices")
+            }
+            if brainSlicesOnly {
+                let keep = zip(slices, tumour).map { $0 != 0 || $1 }
+                slices = zip(slices, keep).filter(\.1).map(\.0)
+                tumour = zip(tumour, keep).filter(\.1).map(\.0)
+            }
+            for i in tables.indices { tables[i].add(scores: slices, tumour: tumour) }
+        }
+        print("\(ids.count) studies, \(tables[0].slices) slices (\(tables[0].truePositives + tables[0].falseNegatives) with tumour)\n")
+        print(DetectionTable(tables).render())
+        if let csv { try Data(DetectionTable(tables).csv().utf8).write(to: URL(filePath: csv)) }
+    }
+}
+
+/// Per-slice anomaly scores of the studies in a folder of segment outputs, by study id.
+struct AnomalyScores {
+    let path: String
+    let scores: [Double]
+
+    private struct Document: Decodable {
+        struct Anomaly: Decodable {
+            let slice_scores: [Double]
+        }
+        let study_id: String
+        let anomaly: Anomaly?
+    }
+
+    /// Reads `<folder>/<sub>/metrics.json` for every sub-folder that has one.
+    static func read(folder: String) throws -> [String: AnomalyScores] {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: folder) else {
+            throw InputError("\(folder): not a readable folder")
+        }
+        var out: [String: AnomalyScores] = [:]
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = folder + "/" + name + "/metrics.json"
+            guard fm.fileExists(atPath: path) else { continue }
+            let document: Document
+            do { document = try JSONDecoder().decode(Document.self, from: Data(contentsOf: URL(filePath: path))) } catch {
+                throw InputError("\(path): not a metrics.json (\(error))")
+            }
+            guard let anomaly = document.anomaly else {
+                throw InputError("\(path): no `anomaly` scores (segment with --gan)")
+            }
+            if let other = out[document.study_id] {
+                throw InputError("two results for \(document.study_id): \(other.path) and \(path)")
+            }
+            out[document.study_id] = AnomalyScores(path: path, scores: anomaly.slice_scores)
+        }
+        return out
+    }
+}
+
+/// The paper's Table 1: one row per threshold; accuracy, sensitivity, TP, FN, FP (and TN).
+struct DetectionTable {
+    let rows: [SliceDetection]
+
+    init(_ rows: [SliceDetection]) { self.rows = rows }
+
+    static let columns = ["Threshold", "Accuracy", "Sensitivity", "TP", "FN", "FP", "TN"]
+
+    private func cells(_ d: SliceDetection) -> [String] {
+        [String(d.threshold), format(d.accuracy, 4), format(d.sensitivity, 4),
+         "\(d.truePositives)", "\(d.falseNegatives)", "\(d.falsePositives)", "\(d.trueNegatives)"]
+    }
+
+    func render() -> String {
+        let body = rows.map(cells)
+        let widths = Self.columns.indices.map { c in max(Self.columns[c].count, body.map { $0[c].count }.max() ?? 0) + 2 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).enumerated().map { i, cw in
+                i == 0 ? cw.0.padding(toLength: cw.1) : cw.0.padding(toLength: cw.1, left: true)
+            }.joined()
+        }
+        return ([line(Self.columns)] + body.map(line)).joined(separator: "\n")
+    }
+
+    func csv() -> String {
+        (["threshold,accuracy,sensitivity,tp,fn,fp,tn"] + rows.map { d in
+            "\(d.threshold),\(d.accuracy),\(d.sensitivity),\(d.truePositives),\(d.falseNegatives),\(d.falsePositives),\(d.trueNegatives)"
+        }).joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,37 @@
+import Testing
+@testable import Metrics
+
+@Suite struct SliceDetectionTests {
+    /// Two studies, hand-counted.
+    /// Study A: scores 0.05 0.15 0.25 0.35 0.45, tumour in slices 2, 3, 4.
+    /// Study B: scores 0.3 0.0 0.12, tumour in slice 2 only.
+    /// Threshold 0.1: detected A 1-4, B 0, 2. A: TP 3 (2,3,4), FP 1 (1), TN 1 (0); B: TP 1 (2), FP 1 (0), TN 1 (1).
+    ///   -> TP 4, FN 0, FP 2, TN 2: accuracy 6/8, sensitivity 1.
+    /// Threshold 0.3: detected A 3, 4, B 0. A: TP 2, FN 1 (2), TN 2; B: FP 1, TN 1 (1), FN 1 (2).
+    ///   -> TP 2, FN 2, FP 1, TN 3: accuracy 5/8, sensitivity 0.5.
+    /// Threshold 0.45 (equal counts as detected): A 4; -> TP 1, FN 3, FP 0, TN 4.
+    @Test func handCountedTable() {
+        let studies: [([Double], [Bool])] = [
+            ([0.05, 0.15, 0.25, 0.35, 0.45], [false, false, true, true, true]),
+            ([0.3, 0.0, 0.12], [false, false, true]),
+        ]
+        func table(_ t: Double) -> SliceDetection {
+            var d = SliceDetection(threshold: t)
+            for (s, truth) in studies { d.add(scores: s, tumour: truth) }
+            return d
+        }
+        let a = table(0.1), b = table(0.3), c = table(0.45)
+        #expect((a.truePositives, a.falseNegatives, a.falsePositives, a.trueNegatives) == (4, 0, 2, 2))
+        #expect(a.accuracy == 0.75 && a.sensitivity == 1 && a.specificity == 0.5 && a.slices == 8)
+        #expect((b.truePositives, b.falseNegatives, b.falsePositives, b.trueNegatives) == (2, 2, 1, 3))
+        #expect(b.accuracy == 5.0 / 8 && b.sensitivity == 0.5)
+        #expect((c.truePositives, c.falseNegatives, c.falsePositives, c.trueNegatives) == (1, 3, 0, 4))
+        #expect(SliceDetection(threshold: 0.5, scores: [], tumour: []).accuracy.isNaN)
+    }
+
+    @Test func tumourSlicesOfALabelVolume() {
+        // 2x1x3: slice 0 empty, slice 1 one label, slice 2 two.
+        let labels: [Float] = [0, 0, 0, 4, 1, 2]
+        #expect(SliceDetection.tumourSlices(labels, dims: [2, 1, 3]) == [false, true, true])
+    }
+}

@@ -7,19 +7,8 @@ import Randomness
 
 /// Settings of the GAN's pre-training on normal brains.
 public struct GANTrainingOptions: Codable, Equatable, Sendable {
-    public var epochs = 30
-    public var batchSize = 8
-    /// Adam's initial rate (both networks); Adam (0.9, 0.999) and weight decay as the U-Net.
-    public var learningRate: Float = 1e-4
-    public var weightDecay: Float = 1e-4
-    public var decayPower: Float = 0.75
-    /// Side of the square training patches (a multiple of the GAN's size multiple).
-    public var patchSize = 128
-    public var validationFraction = 0.2
-    /// Training patches drawn per epoch (0: every normal slice once).
-    public var samplesPerEpoch = 0
-    public var seed: UInt64 = 1
-    public var augment = true
+    /// Epochs, batches, rate (both networks; Adam and weight decay as the U-Net), patches, split, seed.
+    public var run = RunSettings(learningRate: 1e-4)
     /// The discriminator is updated once per this many generator updates (the paper's 5).
     public var discriminatorInterval = 5
     /// Weight of the L1 reconstruction against the adversarial term (pix2pix's 100).
@@ -92,15 +81,15 @@ public final class GANPretrainer {
     public var masks = OcclusionMasks()
 
     public init(gan: InpaintingGAN, backend: any Backend, options: GANTrainingOptions) {
-        precondition(options.patchSize % gan.configuration.sizeMultiple == 0,
+        precondition(options.run.patchSize % gan.configuration.sizeMultiple == 0,
                      "patch size must be a multiple of \(gan.configuration.sizeMultiple)")
         precondition(options.modalities.count == gan.configuration.imageChannels, "one GAN channel per modality")
         self.gan = gan
         self.backend = backend
         self.options = options
-        generatorOptimizer = Adam(parameters: gan.generator.parameters, backend: backend, weightDecay: options.weightDecay)
+        generatorOptimizer = Adam(parameters: gan.generator.parameters, backend: backend, weightDecay: options.run.weightDecay)
         discriminatorOptimizer = Adam(parameters: gan.discriminator.parameters, backend: backend,
-                                      weightDecay: options.weightDecay)
+                                      weightDecay: options.run.weightDecay)
     }
 
     /// The best criterion so far (lower is better) and the epochs since it.
@@ -171,7 +160,7 @@ public final class GANPretrainer {
 
     /// Patches and masks for a batch: augmented crops around brain pixels, random occlusions.
     func batch(_ samples: [SliceSample], augmenter: Augmenter, rng: inout RandomSource) -> (images: Tensor, masks: Tensor) {
-        let p = options.patchSize
+        let p = options.run.patchSize
         var images: [Float] = [], maskValues: [Float] = []
         for s in samples {
             let patch = augmenter.patch(from: s, using: &rng)
@@ -186,12 +175,12 @@ public final class GANPretrainer {
     /// Fixed validation batches: plain crops and masks from a seed of their own, the same every epoch.
     public func validationBatches(_ samples: [SliceSample]) -> [(images: Tensor, masks: Tensor)] {
         guard !samples.isEmpty else { return [] }
-        var augmenter = Augmenter(patchSize: options.patchSize)
+        var augmenter = Augmenter(patchSize: options.run.patchSize)
         augmenter.enabled = false
         augmenter.tumourCentredShare = 0
-        var rng = RandomSource(seed: options.seed &+ 0x5EED)
-        return stride(from: 0, to: samples.count, by: options.batchSize).map { start in
-            batch(Array(samples[start..<min(start + options.batchSize, samples.count)]), augmenter: augmenter, rng: &rng)
+        var rng = RandomSource(seed: options.run.seed &+ 0x5EED)
+        return stride(from: 0, to: samples.count, by: options.run.batchSize).map { start in
+            batch(Array(samples[start..<min(start + options.run.batchSize, samples.count)]), augmenter: augmenter, rng: &rng)
         }
     }
 
@@ -199,7 +188,7 @@ public final class GANPretrainer {
 
     /// Steps per epoch for `samples` training slices.
     public func stepsPerEpoch(samples: Int) -> Int {
-        max(1, (options.samplesPerEpoch > 0 ? options.samplesPerEpoch : samples) / options.batchSize)
+        max(1, (options.run.samplesPerEpoch > 0 ? options.run.samplesPerEpoch : samples) / options.run.batchSize)
     }
 
     /// Runs the remaining epochs, or until early stopping. `onStep(done, total, loss)` reports
@@ -210,22 +199,22 @@ public final class GANPretrainer {
                       onEpoch: (GANEpochReport, Bool) throws -> Void = { _, _ in }) rethrows {
         precondition(!samples.isEmpty, "no normal slices to train on")
         let steps = stepsPerEpoch(samples: samples.count)
-        let schedule = PolynomialDecay(initial: options.learningRate, totalSteps: steps * options.epochs,
-                                       power: options.decayPower)
-        var augmenter = Augmenter(patchSize: options.patchSize)
-        augmenter.enabled = options.augment
+        let schedule = PolynomialDecay(initial: options.run.learningRate, totalSteps: steps * options.run.epochs,
+                                       power: options.run.decayPower)
+        var augmenter = Augmenter(patchSize: options.run.patchSize)
+        augmenter.enabled = options.run.augment
         augmenter.tumourCentredShare = 0
         let validationSet = validationBatches(validation)
-        while completedEpochs < options.epochs && !stoppedEarly {
+        while completedEpochs < options.run.epochs && !stoppedEarly {
             let epoch = completedEpochs
-            var rng = RandomSource(seed: options.seed &* 1_000_003 &+ UInt64(epoch) &+ 0x6A4)
+            var rng = RandomSource(seed: options.run.seed &* 1_000_003 &+ UInt64(epoch) &+ 0x6A4)
             var order = Array(samples.indices)
             order.shuffle(using: &rng)
-            let start = now()
+            let stopwatch = Stopwatch()
             var sums = (0.0, 0.0, 0.0), discriminator = (0.0, 0)
             var lr: Float = 0
             for k in 0..<steps {
-                let picked = (0..<options.batchSize).map { samples[order[(k * options.batchSize + $0) % order.count]] }
+                let picked = (0..<options.run.batchSize).map { samples[order[(k * options.run.batchSize + $0) % order.count]] }
                 let (images, masks) = batch(picked, augmenter: augmenter, rng: &rng)
                 lr = schedule.rate(at: epoch * steps + k)
                 if generatorOptimizer.stepCount % max(options.discriminatorInterval, 1) == 0 {
@@ -240,7 +229,7 @@ public final class GANPretrainer {
             let report = GANEpochReport(
                 epoch: epoch + 1, generatorLoss: sums.0 / n, adversarial: sums.1 / n, reconstruction: sums.2 / n,
                 discriminatorLoss: discriminator.1 > 0 ? discriminator.0 / Double(discriminator.1) : nil,
-                learningRate: lr, seconds: now() - start,
+                learningRate: lr, seconds: stopwatch.total,
                 validationReconstruction: validationSet.isEmpty ? nil : validate(validationSet))
             let improved = best.map { report.criterion < $0 } ?? true
             completedEpochs += 1
@@ -255,11 +244,6 @@ public final class GANPretrainer {
         self.history = history
     }
 
-    private func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }
 
 /// Everything `pretrain-gan --resume` needs, in one F32 safetensors file: both networks

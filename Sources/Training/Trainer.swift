@@ -107,7 +107,7 @@ public final class Trainer {
 
     public init(network: UNet, backend: any Backend, options: TrainingOptions, feedback: AdversarialFeedback? = nil) {
         if let feedback {
-            precondition(options.patchSize % feedback.gan.configuration.sizeMultiple == 0,
+            precondition(options.run.patchSize % feedback.gan.configuration.sizeMultiple == 0,
                          "patch size must be a multiple of the GAN's \(feedback.gan.configuration.sizeMultiple)")
             precondition(feedback.channels.allSatisfy { $0 < network.configuration.inputChannels },
                          "the GAN sees channels the U-Net's input does not have")
@@ -116,7 +116,7 @@ public final class Trainer {
         self.backend = backend
         self.options = options
         self.feedback = feedback
-        optimizer = Adam(parameters: network.parameters, backend: backend, weightDecay: options.weightDecay)
+        optimizer = Adam(parameters: network.parameters, backend: backend, weightDecay: options.run.weightDecay)
     }
 
     /// Whether 0-based `epoch` is in phase 2 (joint training with the GAN).
@@ -124,8 +124,8 @@ public final class Trainer {
 
     /// Steps per epoch for `samples` training slices.
     func stepsPerEpoch(samples: Int) -> Int {
-        let n = options.samplesPerEpoch > 0 ? options.samplesPerEpoch : samples
-        return max(1, n / options.batchSize)
+        let n = options.run.samplesPerEpoch > 0 ? options.run.samplesPerEpoch : samples
+        return max(1, n / options.run.batchSize)
     }
 
     /// One optimisation step on a batch; returns (loss, cross-entropy, 1 - Dice).
@@ -219,23 +219,23 @@ public final class Trainer {
                       onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows {
         precondition(!set.samples.isEmpty, "no training slices")
         let steps = stepsPerEpoch(samples: set.samples.count)
-        let schedule = PolynomialDecay(initial: options.learningRate, totalSteps: steps * options.epochs,
-                                       power: options.decayPower)
-        var augmenter = Augmenter(patchSize: options.patchSize)
-        augmenter.enabled = options.augment
-        while completedEpochs < options.epochs {
+        let schedule = PolynomialDecay(initial: options.run.learningRate, totalSteps: steps * options.run.epochs,
+                                       power: options.run.decayPower)
+        var augmenter = Augmenter(patchSize: options.run.patchSize)
+        augmenter.enabled = options.run.augment
+        while completedEpochs < options.run.epochs {
             let epoch = completedEpochs
-            var rng = RandomSource(seed: options.seed &* 1_000_003 &+ UInt64(epoch))
+            var rng = RandomSource(seed: options.run.seed &* 1_000_003 &+ UInt64(epoch))
             var order = Array(set.samples.indices)
             order.shuffle(using: &rng)
-            let start = now()
+            let stopwatch = Stopwatch()
             var sums = (0.0, 0.0, 0.0)
             var termSums = [0.0, 0.0, 0.0, 0.0], weightSums = [0.0, 0.0, 0.0, 0.0], weightedSum = 0.0
             let phaseTwo = isPhaseTwo(epoch: epoch)
             var lr: Float = 0
             for k in 0..<steps {
-                let batch = (0..<options.batchSize).map { b in
-                    augmenter.patch(from: set.samples[order[(k * options.batchSize + b) % order.count]], using: &rng)
+                let batch = (0..<options.run.batchSize).map { b in
+                    augmenter.patch(from: set.samples[order[(k * options.run.batchSize + b) % order.count]], using: &rng)
                 }
                 lr = schedule.rate(at: epoch * steps + k)
                 let (loss, ce, dice): (Double, Double, Double)
@@ -257,7 +257,7 @@ public final class Trainer {
             let validationDice = validation.isEmpty ? nil : validate(validation)
             let n = Double(steps)
             var report = EpochReport(epoch: epoch + 1, loss: sums.0 / n, crossEntropy: sums.1 / n,
-                                     dice: sums.2 / n, learningRate: lr, seconds: now() - start,
+                                     dice: sums.2 / n, learningRate: lr, seconds: stopwatch.total,
                                      validation: validationDice)
             if phaseTwo {
                 report.terms = JointTerms(termSums.map { $0 / n })
@@ -290,9 +290,4 @@ public final class Trainer {
         self.history = history
     }
 
-    private func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }

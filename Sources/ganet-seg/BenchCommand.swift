@@ -78,9 +78,9 @@ struct Bench: ParsableCommand {
     private func time(_ name: String, _ body: () throws -> Void) throws -> Double {
         var times: [Double] = []
         for _ in 0..<runs {
-            let start = Clock.now()
+            let stopwatch = Stopwatch()
             try body()
-            times.append(Clock.now() - start)
+            times.append(stopwatch.total)
         }
         times.sort()
         print("\(name.padding(toLength: 38))  \(format(times[0], 3).padding(toLength: 8, left: true))  \(format(times[times.count / 2], 3).padding(toLength: 10, left: true))")

@@ -1,4 +1,5 @@
 import Glibc
+import Pipeline
 
 /// Progress of long work: a redrawn bar with rate and ETA on a terminal, plain lines otherwise
 /// (logs and journald should get one line per step, not control characters).
@@ -6,7 +7,7 @@ final class Progress {
     private let total: Int
     private let label: String
     private let unit: String
-    private let start = Clock.now()
+    private let stopwatch = Stopwatch()
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var done = 0
 
@@ -19,7 +20,7 @@ final class Progress {
     /// Marks `count` more steps done; `detail` is shown beside the bar (e.g. a loss or a study id).
     func advance(by count: Int = 1, detail: String = "") {
         done += count
-        let elapsed = Clock.now() - start
+        let elapsed = stopwatch.total
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let stats = "\(done)/\(total)\(unit) \(format(rate, 2))/s ETA \(duration(eta))"
@@ -32,15 +33,6 @@ final class Progress {
         } else {
             FileHandleStderr.write("\(label): \(stats)\(detail.isEmpty ? "" : " " + detail)\n")
         }
-    }
-}
-
-/// Seconds from a monotonic clock.
-enum Clock {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
 

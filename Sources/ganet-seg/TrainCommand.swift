@@ -32,22 +32,8 @@ struct Train: ParsableCommand {
     @Option(help: "Where to write the trained weights (.safetensors).")
     var output: String
 
-    @Option(help: "Epochs.") var epochs: Int = 30
-    @Option(help: "Slices per batch.") var batchSize: Int = 8
-    @Option(name: .customLong("lr"), help: "Initial learning rate (the paper's 6e-5 is for batch 80).")
-    var learningRate: Float = 6e-5
-    @Option(help: "Side of the square training patches.") var patchSize: Int = 128
-    @Option(help: "Training slices drawn per epoch (0: every tumour slice once).") var samplesPerEpoch: Int = 0
-    @Option(help: "Share of studies held out for validation.") var validationFraction: Double = 0.2
-    @Option(help: "Seed of initialisation, split and augmentation.") var seed: UInt64 = 1
     @Option(help: "U-Net encoder widths.") var widths: String = "64,128,256"
     @Option(help: "U-Net bottleneck width.") var bottleneck: Int = 320
-    @Option(help: "Store weights as f32 or f16.") var weightsType: WeightType = .f32
-    @Option(help: "What the data is, recorded in the model's metadata (e.g. 'synthetic phantoms').")
-    var dataDescription: String = "unspecified"
-    @Flag(help: "Continue from <output>.checkpoint.") var resume = false
-    @Flag(help: "Train without augmentation.") var noAugment = false
-    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).") var device: Device = .auto
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): joint GANet-Seg training.") var gan: String?
     @Option(help: "With --gan: epochs of segmentation-only training before the joint phase.") var phaseOneEpochs: Int = 10
     @Option(help: "With --gan: sparsity weight alpha (alpha * mean |M|).") var alpha: Float = 0.1
@@ -58,16 +44,12 @@ struct Train: ParsableCommand {
     @Option(help: "With --gan: re-measure the dynamic weights every this many steps.") var weightRefresh: Int = 1
     @Flag(help: "With --gan: plain sum of the terms instead of dynamic weights.") var noDynamicWeights = false
 
+    @OptionGroup var common: TrainingArguments
+
     func validate() throws {
-        guard epochs >= 1, batchSize >= 1, patchSize >= 16, learningRate > 0 else {
-            throw ValidationError("--epochs, --batch-size must be >= 1, --patch-size >= 16, --lr > 0")
-        }
         guard phaseOneEpochs >= 0, alpha >= 0, gamma >= 0, adversarialWeight >= 0, weightEpsilon >= 0, weightRefresh >= 1 else {
             throw ValidationError("--phase-one-epochs, --alpha, --gamma, --adversarial-weight, --weight-epsilon must be >= 0, "
                                   + "--weight-refresh >= 1")
-        }
-        guard (0.0..<1.0).contains(validationFraction) else {
-            throw ValidationError("--validation-fraction must be in 0..<1")
         }
         _ = try configuration()
     }
@@ -78,7 +60,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--widths must be positive integers like 64,128,256")
         }
         let config = UNetConfiguration(widths: w, bottleneck: bottleneck)
-        guard patchSize % config.sizeMultiple == 0 else {
+        guard common.patchSize % config.sizeMultiple == 0 else {
             throw ValidationError("--patch-size must be a multiple of \(config.sizeMultiple)")
         }
         return config
@@ -86,16 +68,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let backend = try device.makeBackend()
+            let backend = try common.device.makeBackend()
             var options = TrainingOptions()
-            options.epochs = epochs
-            options.batchSize = batchSize
-            options.learningRate = learningRate
-            options.patchSize = patchSize
-            options.samplesPerEpoch = samplesPerEpoch
-            options.validationFraction = validationFraction
-            options.seed = seed
-            options.augment = !noAugment
+            options.run = common.settings(over: options.run)
             options.phaseOneEpochs = phaseOneEpochs
             options.sparsityAlpha = alpha
             options.sizeGamma = gamma
@@ -110,14 +85,14 @@ struct Train: ParsableCommand {
             log("\(set.samples.count) training slices from \(train.count) studies, \(validation.count) validation studies")
 
             let config = try configuration()
-            let network = UNet(config, backend: backend, seed: seed)
+            let network = UNet(config, backend: backend, seed: common.seed)
             var feedback: AdversarialFeedback?
             var metadata = config.metadata
             if let gan {
                 let model = try GANModel.load(path: gan, backend: backend)
                 let multiple = model.gan.configuration.sizeMultiple
-                guard patchSize % multiple == 0 else {
-                    throw InputError("--patch-size \(patchSize) must be a multiple of the GAN's \(multiple)")
+                guard common.patchSize % multiple == 0 else {
+                    throw InputError("--patch-size \(common.patchSize) must be a multiple of the GAN's \(multiple)")
                 }
                 feedback = AdversarialFeedback(gan: model.gan, channels: model.channels)
                 metadata["gan"] = model.name
@@ -127,16 +102,16 @@ struct Train: ParsableCommand {
             }
             let trainer = Trainer(network: network, backend: backend, options: options, feedback: feedback)
             let checkpoint = Checkpoint(path: output + ".checkpoint")
-            if resume {
+            if common.resume {
                 try checkpoint.restore(into: trainer)
                 log("resumed after epoch \(trainer.completedEpochs)")
             }
             var best = trainer.history.compactMap { $0.validation?.mean }.max() ?? -1
-            metadata["training_data"] = dataDescription
+            metadata["training_data"] = common.dataDescription
             let runLog = output + ".log.jsonl"
             try trainer.train(set, validation: validation, onStep: stepProgress(trainer: trainer)) { report in
                 let v = report.validation.map { " val Dice WT \(format($0.wt, 3)) TC \(format($0.tc, 3)) ET \(format($0.et, 3))" } ?? ""
-                log("epoch \(report.epoch)/\(epochs) loss \(format(report.loss, 4)) (CE \(format(report.crossEntropy, 4)), 1-Dice \(format(report.dice, 4))) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)")
+                log("epoch \(report.epoch)/\(common.epochs) loss \(format(report.loss, 4)) (CE \(format(report.crossEntropy, 4)), 1-Dice \(format(report.dice, 4))) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)")
                 if let terms = report.terms, let weights = report.dynamicWeights {
                     let names = ["seg", "sparsity", "size", "adv"]
                     let parts = zip(names, zip(terms.values, weights.values)).map { "\($0) \(format($1.0, 4)) x \(format($1.1, 4))" }
@@ -148,7 +123,7 @@ struct Train: ParsableCommand {
                     best = score
                     metadata["epochs"] = "\(report.epoch)"
                     metadata["validation_dice"] = String(v.drop { $0 == " " })
-                    try SafeTensors.write(network.exportWeights(backend: backend), as: weightsType, metadata: metadata, to: output)
+                    try SafeTensors.write(network.exportWeights(backend: backend), as: common.weightsType, metadata: metadata, to: output)
                 }
                 try checkpoint.save(trainer)
             }
@@ -160,9 +135,9 @@ struct Train: ParsableCommand {
     private func loadStudies(_ options: TrainingOptions) throws -> ([PreprocessedStudy], [PreprocessedStudy]) {
         let folders = try studyFolders(in: data)
         guard !folders.isEmpty else { throw InputError("\(data): no study folders") }
-        var rng = RandomSource(seed: options.seed)
+        var rng = RandomSource(seed: options.run.seed)
         let order = folders.shuffled(using: &rng)
-        let held = folders.count > 1 ? max(1, Int((Double(folders.count) * options.validationFraction).rounded())) : 0
+        let held = folders.count > 1 ? max(1, Int((Double(folders.count) * options.run.validationFraction).rounded())) : 0
         let progress = Progress(total: folders.count, label: "preprocess", unit: " studies")
         var train: [PreprocessedStudy] = [], validation: [PreprocessedStudy] = []
         for (i, path) in order.enumerated() {
@@ -184,7 +159,6 @@ struct Train: ParsableCommand {
     }
 }
 
-extension WeightType: ExpressibleByArgument {}
 
 /// Sub-folders of `path` (hidden ones skipped), sorted.
 func studyFolders(in path: String) throws -> [String] {

@@ -184,11 +184,11 @@ import Testing
 
     func tinyOptions() -> GANTrainingOptions {
         var options = GANTrainingOptions()
-        options.patchSize = 16
-        options.batchSize = 4
-        options.learningRate = 3e-3
-        options.weightDecay = 0
-        options.augment = false
+        options.run.patchSize = 16
+        options.run.batchSize = 4
+        options.run.learningRate = 3e-3
+        options.run.weightDecay = 0
+        options.run.augment = false
         return options
     }
 
@@ -214,7 +214,7 @@ import Testing
     @Test func checkpointResumes() throws {
         let config = GANConfiguration(imageChannels: 1, generatorWidths: [4, 8], discriminatorWidths: [4, 8])
         var options = tinyOptions()
-        options.epochs = 2
+        options.run.epochs = 2
         let slices = normalSlices(6, size: 16)
         let trainer = GANPretrainer(gan: InpaintingGAN(config, backend: backend, seed: 2), backend: backend, options: options)
         var improvements: [Bool] = []
@@ -290,13 +290,13 @@ import Testing
 
     func options() -> TrainingOptions {
         var options = TrainingOptions()
-        options.epochs = 2
+        options.run.epochs = 2
         options.phaseOneEpochs = 1
-        options.batchSize = 2
-        options.patchSize = 16
-        options.samplesPerEpoch = 4
-        options.augment = false
-        options.learningRate = 1e-3
+        options.run.batchSize = 2
+        options.run.patchSize = 16
+        options.run.samplesPerEpoch = 4
+        options.run.augment = false
+        options.run.learningRate = 1e-3
         return options
     }
 

@@ -65,8 +65,8 @@ import Testing
         let backend = CPUBackend()
         let unet = UNet(UNetConfiguration(inputChannels: 4, classes: 4, widths: [8, 16], bottleneck: 16), backend: backend, seed: 4)
         var options = TrainingOptions()
-        options.learningRate = 1e-2
-        options.weightDecay = 0
+        options.run.learningRate = 1e-2
+        options.run.weightDecay = 0
         let trainer = Trainer(network: unet, backend: backend, options: options)
         var rng = RandomSource(seed: 9)
         let n = 16

@@ -35,7 +35,7 @@ struct NetworkTests {
             return SliceSample(image: randomValues(4 * n * n, seed: 40 + UInt64(s)), classes: classes, height: n, width: n)
         }
         var options = TrainingOptions()
-        options.weightDecay = 0
+        options.run.weightDecay = 0
         let lr: Float = 1e-3
         func train(_ backend: any Backend) -> (losses: [Double], parameters: [Float]) {
             let trainer = Trainer(network: UNet(Self.configuration, backend: backend, seed: 6), backend: backend, options: options)

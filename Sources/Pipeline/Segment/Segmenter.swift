@@ -179,24 +179,3 @@ public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
 func makeFolder(_ path: String) throws {
     guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw SystemError("mkdir", path) }
 }
-
-/// Wall-clock laps on a monotonic clock.
-struct Stopwatch {
-    private let start = Stopwatch.now()
-    private var last = Stopwatch.now()
-
-    /// Seconds since the previous lap (or the start).
-    mutating func lap() -> Double {
-        let t = Self.now()
-        defer { last = t }
-        return t - last
-    }
-
-    var total: Double { Self.now() - start }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}

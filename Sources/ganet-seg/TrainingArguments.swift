@@ -1,0 +1,47 @@
+import ArgumentParser
+import Networks
+import Training
+
+/// The options `train` and `pretrain-gan` share: the run's length, batches, rate, patches, split,
+/// seed, device and what to record in the weights file.
+struct TrainingArguments: ParsableArguments {
+    @Option(help: "Epochs (pretrain-gan may stop sooner: early stopping).") var epochs: Int = 30
+    @Option(help: "Patches per batch.") var batchSize: Int = 8
+    @Option(name: .customLong("lr"), help: "Initial learning rate (default: train 6e-5, the paper's at batch 80; pretrain-gan 1e-4).")
+    var learningRate: Float?
+    @Option(help: "Side of the square training patches.") var patchSize: Int = 128
+    @Option(help: "Training patches drawn per epoch (0: every training slice once).") var samplesPerEpoch: Int = 0
+    @Option(help: "Share of studies held out for validation.") var validationFraction: Double = 0.2
+    @Option(help: "Seed of initialisation, split, sampling and augmentation.") var seed: UInt64 = 1
+    @Flag(help: "Train without augmentation.") var noAugment = false
+    @Option(help: "Store weights as f32 or f16.") var weightsType: WeightType = .f32
+    @Option(help: "What the data is, recorded in the weights' metadata (e.g. 'synthetic phantoms').")
+    var dataDescription: String = "unspecified"
+    @Flag(help: "Continue from <output>.checkpoint.") var resume = false
+    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).") var device: Device = .auto
+
+    func validate() throws {
+        guard epochs >= 1, batchSize >= 1, patchSize >= 16, samplesPerEpoch >= 0, (learningRate ?? 1) > 0 else {
+            throw ValidationError("--epochs and --batch-size must be >= 1, --patch-size >= 16, --samples-per-epoch >= 0, --lr > 0")
+        }
+        guard (0.0..<1.0).contains(validationFraction) else {
+            throw ValidationError("--validation-fraction must be in 0..<1")
+        }
+    }
+
+    /// `defaults` with these arguments applied.
+    func settings(over defaults: RunSettings) -> RunSettings {
+        var run = defaults
+        run.epochs = epochs
+        run.batchSize = batchSize
+        run.learningRate = learningRate ?? defaults.learningRate
+        run.patchSize = patchSize
+        run.samplesPerEpoch = samplesPerEpoch
+        run.validationFraction = validationFraction
+        run.seed = seed
+        run.augment = !noAugment
+        return run
+    }
+}
+
+extension WeightType: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compute
 import Glibc
+import Metrics
 import Networks
 import Pipeline
 import Reports
@@ -52,6 +53,12 @@ struct Bench: ParsableCommand {
             try time("read (4 modalities + labels)") { loaded = try Study.load(folder) }
             try time("preprocess") { prepared = try Preprocessor()(loaded!) }
             let forward = try time("U-Net forward, all brain slices") { classes = predictor.predict(prepared!) }
+            if let truth = loaded!.groundTruth {
+                let g = truth.geometry
+                let reference = LabelMap(dims: g.dims, spacing: g.spacing, labels: truth.voxels.map { UInt8($0) })
+                let prediction = LabelMap(dims: g.dims, spacing: g.spacing, labels: prepared!.uncrop(classes.map { $0 == 3 ? 4 : $0 }))
+                try time("BraTS evaluation (WT, TC, ET)") { _ = try Evaluator().evaluate(prediction: prediction, reference: reference) }
+            }
             try time("post-process + report PNGs") {
                 let labels = prepared!.uncrop(classes.map { $0 == 3 ? 4 : $0 })
                 _ = try ReportRenderer().write(ReportInput(study: loaded!, labels: labels), to: reportFolder)

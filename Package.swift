@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Volumes"],
                     resources: [.copy("Cases")]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Compute"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Pipeline", "Networks", "Compute", "Randomness"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Pipeline", "Networks", "Compute", "Randomness", "Volumes"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms", "Networks", "Compute", "Reports"]),
         .testTarget(name: "DaemonTests", dependencies: [

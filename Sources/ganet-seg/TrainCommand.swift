@@ -34,6 +34,8 @@ struct Train: ParsableCommand {
 
     @Option(help: "U-Net encoder widths.") var widths: String = "64,128,256"
     @Option(help: "U-Net bottleneck width.") var bottleneck: Int = 320
+    @Option(help: "Share of tumour-free slices in the training set (the paper uses none; without them the network marks tumour in normal slices).")
+    var emptySliceShare: Double = 0.25
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): joint GANet-Seg training.") var gan: String?
     @Option(help: "With --gan: epochs of segmentation-only training before the joint phase.") var phaseOneEpochs: Int = 10
     @Option(help: "With --gan: sparsity weight alpha (alpha * mean |M|).") var alpha: Float = 0.1
@@ -47,6 +49,9 @@ struct Train: ParsableCommand {
     @OptionGroup var common: TrainingArguments
 
     func validate() throws {
+        guard (0.0..<1.0).contains(emptySliceShare) else {
+            throw ValidationError("--empty-slice-share must be in 0..<1")
+        }
         guard phaseOneEpochs >= 0, alpha >= 0, gamma >= 0, adversarialWeight >= 0, weightEpsilon >= 0, weightRefresh >= 1 else {
             throw ValidationError("--phase-one-epochs, --alpha, --gamma, --adversarial-weight, --weight-epsilon must be >= 0, "
                                   + "--weight-refresh >= 1")
@@ -80,7 +85,7 @@ struct Train: ParsableCommand {
             options.dynamicWeighting = !noDynamicWeights
 
             let (train, validation) = try loadStudies(options)
-            let set = TrainingSet(studies: train)
+            let set = TrainingSet(studies: train, emptyShare: emptySliceShare)
             guard !set.samples.isEmpty else { throw InputError("\(data): no slice with a tumour label to train on") }
             log("\(set.samples.count) training slices from \(train.count) studies, \(validation.count) validation studies")
 

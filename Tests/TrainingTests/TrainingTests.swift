@@ -1,7 +1,9 @@
 import Compute
 import Glibc
 import Networks
+@testable import Pipeline
 import Randomness
+import Volumes
 import Testing
 @testable import Training
 
@@ -39,6 +41,31 @@ import Testing
         #expect(d.wt == 2.0 * 3 / 7)
         #expect(d.tc == 1.0)          // {0, 2} both sides
         #expect(d.et == 2.0 * 1 / 3)
+    }
+}
+
+@Suite struct TrainingSetTests {
+    /// A 4x4 window, 4 slices of brain; slice 1 has tumour, the others none.
+    func study() -> PreprocessedStudy {
+        let window = CropWindow(origin: [0, 0, 0], size: [4, 4, 4])
+        var labels = [UInt8](repeating: 0, count: 64)
+        labels[16 + 5] = 2
+        let geometry = Geometry.axisAligned(dims: [4, 4, 4], spacing: [1, 1, 1], origin: [0, 0, 0])
+        return PreprocessedStudy(id: "s", inputGeometry: geometry, window: window,
+                                 channels: [[Float]](repeating: [Float](repeating: 0.5, count: 64), count: 4),
+                                 brainMask: [Bool](repeating: true, count: 64), labels: labels, brainSlices: [0, 1, 2, 3])
+    }
+
+    @Test func tumourSlicesOnlyByDefault() {
+        let set = TrainingSet(studies: [study()])
+        #expect(set.samples.count == 1 && set.samples[0].classes[5] == 2)
+    }
+
+    @Test func emptySlicesUpToTheirShare() {
+        // 1 tumour slice; share 0.5 -> 1 empty slice; share 0.75 -> 3 (all there are).
+        #expect(TrainingSet(studies: [study()], emptyShare: 0.5).samples.count == 2)
+        #expect(TrainingSet(studies: [study()], emptyShare: 0.75).samples.count == 4)
+        #expect(TrainingSet(studies: [study()], emptyShare: 0.9).samples.count == 4)
     }
 }
 

@@ -227,10 +227,7 @@ extension CPUBackend {
     /// The plan of the convolution whose adjoint is this transposed convolution: its input is the
     /// transposed conv's output, its OIHW weight the transposed conv's IOHW weight.
     private func transposedPlan(input x: Shape, weight: Shape, geometry: ConvGeometry) -> ConvPlan {
-        precondition(weight.n == x.c, "transposed-conv weight \(weight) does not match input \(x)")
-        let output = Shape(x.n, weight.c, geometry.transposedOutput(x.h, kernel: weight.h),
-                           geometry.transposedOutput(x.w, kernel: weight.w))
-        let plan = ConvPlan(input: output, weight: weight, geometry: geometry)
+        let plan = ConvPlan(input: geometry.transposedOutputShape(input: x, weight: weight), weight: weight, geometry: geometry)
         precondition(plan.output == x, "transposed convolution of \(x) is not invertible in shape")
         return plan
     }

@@ -161,11 +161,8 @@ extension CPUBackend {
     // MARK: Channels
 
     public func concatChannels(_ parts: [Tensor]) -> Tensor {
-        precondition(!parts.isEmpty, "concat of no tensors")
+        let shape = Shape.concatenatingChannels(parts.map(\.shape))
         let first = parts[0].shape
-        precondition(parts.allSatisfy { $0.shape.n == first.n && $0.shape.h == first.h && $0.shape.w == first.w },
-                     "concat needs equal N, H, W: \(parts.map(\.shape))")
-        let shape = Shape(first.n, parts.reduce(0) { $0 + $1.shape.c }, first.h, first.w)
         let sources = parts.map { (elements($0), $0.shape.c * first.planeSize) }
         let (y, out) = allocate(shape)
         let sample = shape.c * shape.planeSize

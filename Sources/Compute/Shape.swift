@@ -41,3 +41,23 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
         zip(dims, target.dims).allSatisfy { $1 == $0 || $1 == 1 }
     }
 }
+
+extension Shape {
+    /// The shape of tensors of these shapes concatenated along channels (N, H and W must agree).
+    public static func concatenatingChannels(_ parts: [Shape]) -> Shape {
+        precondition(!parts.isEmpty, "concat of no tensors")
+        let first = parts[0]
+        precondition(parts.allSatisfy { $0.n == first.n && $0.h == first.h && $0.w == first.w },
+                     "concat needs equal N, H, W: \(parts)")
+        return Shape(first.n, parts.reduce(0) { $0 + $1.c }, first.h, first.w)
+    }
+}
+
+extension ConvGeometry {
+    /// The output shape of a transposed convolution of `x` with an IOHW `weight`: the input shape of
+    /// the convolution it is the adjoint of.
+    public func transposedOutputShape(input x: Shape, weight: Shape) -> Shape {
+        precondition(weight.n == x.c, "transposed-conv weight \(weight) does not match input \(x)")
+        return Shape(x.n, weight.c, transposedOutput(x.h, kernel: weight.h), transposedOutput(x.w, kernel: weight.w))
+    }
+}

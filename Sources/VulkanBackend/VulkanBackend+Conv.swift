@@ -83,10 +83,8 @@ extension VulkanBackend {
     /// The convolution whose adjoint a transposed convolution of `x` with an IOHW `weight` is: its
     /// input is the transposed convolution's output, its OIHW weight that same IOHW weight.
     private func transposedProblem(input x: Shape, weight: Shape, geometry: ConvGeometry) -> ConvProblem {
-        precondition(weight.n == x.c, "transposed-conv weight \(weight) does not match input \(x)")
-        let output = Shape(x.n, weight.c, geometry.transposedOutput(x.h, kernel: weight.h),
-                           geometry.transposedOutput(x.w, kernel: weight.w))
-        let problem = ConvProblem(input: output, weight: weight, geometry: geometry)
+        let problem = ConvProblem(input: geometry.transposedOutputShape(input: x, weight: weight), weight: weight,
+                                  geometry: geometry)
         precondition(problem.output == x, "transposed convolution of \(x) is not invertible in shape")
         return problem
     }

@@ -59,11 +59,7 @@ extension VulkanBackend {
     // MARK: Channels (buffer copies, no shader)
 
     public func concatChannels(_ parts: [Tensor]) -> Tensor {
-        precondition(!parts.isEmpty, "concat of no tensors")
-        let first = parts[0].shape
-        precondition(parts.allSatisfy { $0.shape.n == first.n && $0.shape.h == first.h && $0.shape.w == first.w },
-                     "concat needs equal N, H, W: \(parts.map(\.shape))")
-        let shape = Shape(first.n, parts.reduce(0) { $0 + $1.shape.c }, first.h, first.w)
+        let shape = Shape.concatenatingChannels(parts.map(\.shape))
         let (y, out) = allocate(shape)
         var channel = 0
         for part in parts {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ganet-seg builds against (skips apt when all are present).
 set -euo pipefail
-# mesa-vulkan-drivers (lavapipe) lets the Vulkan tests run without a GPU.
-packages=(libnifti-dev libopenblas-dev libpng-dev libsystemd-dev zlib1g-dev pkg-config libvulkan-dev mesa-vulkan-drivers)
+# mesa-vulkan-drivers (lavapipe) lets the Vulkan tests run without a GPU; systemd brings
+# systemd-analyze for checking the unit.
+packages=(libnifti-dev libopenblas-dev libpng-dev libsystemd-dev zlib1g-dev pkg-config libvulkan-dev mesa-vulkan-drivers systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

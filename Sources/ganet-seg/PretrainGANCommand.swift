@@ -47,19 +47,10 @@ struct PretrainGAN: ParsableCommand {
     }
 
     func ganConfiguration() throws -> GANConfiguration {
-        func widths(_ text: String, _ option: String, minimum: Int) throws -> [Int] {
-            let w = text.split(separator: ",").map { Int($0) }
-            guard w.count >= minimum, w.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-                throw ValidationError("\(option) must be at least \(minimum) positive integers like 32,64,128")
-            }
-            return w.map { $0! }
-        }
         let config = GANConfiguration(imageChannels: modalities.list.count,
-                                      generatorWidths: try widths(generatorWidths, "--generator-widths", minimum: 2),
-                                      discriminatorWidths: try widths(discriminatorWidths, "--discriminator-widths", minimum: 1))
-        guard common.patchSize % config.sizeMultiple == 0 else {
-            throw ValidationError("--patch-size must be a multiple of \(config.sizeMultiple)")
-        }
+                                      generatorWidths: try common.widths(generatorWidths, option: "--generator-widths", minimum: 2),
+                                      discriminatorWidths: try common.widths(discriminatorWidths, option: "--discriminator-widths"))
+        try common.checkPatchSize(multipleOf: config.sizeMultiple)
         return config
     }
 

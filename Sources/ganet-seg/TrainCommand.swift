@@ -60,14 +60,9 @@ struct Train: ParsableCommand {
     }
 
     func configuration() throws -> UNetConfiguration {
-        let w = widths.split(separator: ",").compactMap { Int($0) }
-        guard !w.isEmpty, w.allSatisfy({ $0 >= 1 }), bottleneck >= 1 else {
-            throw ValidationError("--widths must be positive integers like 64,128,256")
-        }
-        let config = UNetConfiguration(widths: w, bottleneck: bottleneck)
-        guard common.patchSize % config.sizeMultiple == 0 else {
-            throw ValidationError("--patch-size must be a multiple of \(config.sizeMultiple)")
-        }
+        guard bottleneck >= 1 else { throw ValidationError("--bottleneck must be a positive integer") }
+        let config = UNetConfiguration(widths: try common.widths(widths, option: "--widths"), bottleneck: bottleneck)
+        try common.checkPatchSize(multipleOf: config.sizeMultiple)
         return config
     }
 

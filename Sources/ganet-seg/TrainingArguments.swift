@@ -29,6 +29,22 @@ struct TrainingArguments: ParsableArguments {
         }
     }
 
+    /// A network's comma-separated widths ("64,128,256"), each positive, at least `minimum` of them.
+    func widths(_ text: String, option: String, minimum: Int = 1) throws -> [Int] {
+        let w = text.split(separator: ",").map { Int($0) }
+        guard w.count >= minimum, w.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("\(option) must be at least \(minimum) positive integers like 64,128,256")
+        }
+        return w.map { $0! }
+    }
+
+    /// Training patches must tile the network's resolution levels.
+    func checkPatchSize(multipleOf multiple: Int) throws {
+        guard patchSize % multiple == 0 else {
+            throw ValidationError("--patch-size must be a multiple of \(multiple)")
+        }
+    }
+
     /// `defaults` with these arguments applied.
     func settings(over defaults: RunSettings) -> RunSettings {
         var run = defaults

@@ -29,15 +29,7 @@ public struct AnomalyMapper {
         let slices = study.brainSlices
         for start in stride(from: 0, to: slices.count, by: batchSize) {
             let batch = Array(slices[start..<min(start + batchSize, slices.count)])
-            var input = [Float](repeating: 0, count: batch.count * channels.count * pw * ph)
-            for (b, z) in batch.enumerated() {
-                for (k, c) in channels.enumerated() {
-                    let base = (b * channels.count + k) * pw * ph
-                    for y in 0..<h {
-                        for x in 0..<w { input[base + y * pw + x] = study.channels[c][z * plane + y * w + x] }
-                    }
-                }
-            }
+            let input = paddedChannels(study, slices: batch, width: pw, height: ph)
             let g = Graph(backend: backend, recording: false)
             let x = g.constant(backend.upload(input, shape: Shape(batch.count, channels.count, ph, pw)))
             let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: x, candidate: x, frozen: true))
@@ -70,16 +62,11 @@ public struct AnomalyMapper {
         var out = [Float](repeating: 0, count: study.window.voxelCount)
         for start in stride(from: 0, to: slices.count, by: batchSize) {
             let batch = Array(slices[start..<min(start + batchSize, slices.count)])
-            var input = [Float](repeating: 0, count: batch.count * channels.count * pw * ph)
+            let input = paddedChannels(study, slices: batch, width: pw, height: ph)
             var mask = [Float](repeating: 0, count: batch.count * pw * ph)
             for (b, z) in batch.enumerated() {
                 for y in 0..<h {
-                    for x in 0..<w {
-                        mask[b * pw * ph + y * pw + x] = classes[z * plane + y * w + x] != 0 ? 1 : 0
-                        for (k, c) in channels.enumerated() {
-                            input[(b * channels.count + k) * pw * ph + y * pw + x] = study.channels[c][z * plane + y * w + x]
-                        }
-                    }
+                    for x in 0..<w { mask[b * pw * ph + y * pw + x] = classes[z * plane + y * w + x] != 0 ? 1 : 0 }
                 }
             }
             let g = Graph(backend: backend, recording: false)
@@ -96,6 +83,24 @@ public struct AnomalyMapper {
             }
         }
         return out
+    }
+
+    /// The GAN's channels of window slices `slices` as `[slices, channels, height, width]`, zero-padded
+    /// right and bottom to the network's multiple.
+    private func paddedChannels(_ study: PreprocessedStudy, slices: [Int], width pw: Int, height ph: Int) -> [Float] {
+        let (w, h) = (study.width, study.height)
+        let plane = w * h
+        let channels = model.channels
+        var input = [Float](repeating: 0, count: slices.count * channels.count * pw * ph)
+        for (b, z) in slices.enumerated() {
+            for (k, c) in channels.enumerated() {
+                let base = (b * channels.count + k) * pw * ph
+                for y in 0..<h {
+                    for x in 0..<w { input[base + y * pw + x] = study.channels[c][z * plane + y * w + x] }
+                }
+            }
+        }
+        return input
     }
 
     /// Up to `count` window slices for the report, ascending: those with the largest segmented

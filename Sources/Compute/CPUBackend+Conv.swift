@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// One convolution's sizes, and its three GEMM formulations over im2col tiles.
 ///
 /// Per sample, `y[O, P] = W[O, K] * col[K, P]` with `K = I*kH*kW` and `P = Ho*Wo`. The column
@@ -43,7 +41,7 @@ struct ConvPlan {
             forEachTile { r0, r1 in
                 let cols = (r1 - r0) * output.w
                 let (b, ldb) = isDirect ? (xn, input.planeSize) : (im2col(xn, col.pointer, r0, r1), cols)
-                gemm(false, false, output.c, cols, k, weight, k, b, ldb, 1, yn + r0 * output.w, output.planeSize)
+                GEMM.parallel(false, false, output.c, cols, k, weight, k, b, ldb, 1, yn + r0 * output.w, output.planeSize)
             }
         }
     }
@@ -57,9 +55,9 @@ struct ConvPlan {
             forEachTile { r0, r1 in
                 let cols = (r1 - r0) * output.w
                 if isDirect {
-                    gemm(true, false, k, cols, output.c, weight, k, dyn, output.planeSize, 1, dxn, input.planeSize)
+                    GEMM.parallel(true, false, k, cols, output.c, weight, k, dyn, output.planeSize, 1, dxn, input.planeSize)
                 } else {
-                    gemm(true, false, k, cols, output.c, weight, k, dyn + r0 * output.w, output.planeSize,
+                    GEMM.parallel(true, false, k, cols, output.c, weight, k, dyn + r0 * output.w, output.planeSize,
                          0, col.pointer, cols)
                     col2im(col.pointer, dxn, r0, r1)
                 }
@@ -76,7 +74,7 @@ struct ConvPlan {
             forEachTile { r0, r1 in
                 let cols = (r1 - r0) * output.w
                 let (b, ldb) = isDirect ? (xn, input.planeSize) : (im2col(xn, col.pointer, r0, r1), cols)
-                gemm(false, true, output.c, k, cols, dyn + r0 * output.w, output.planeSize, b, ldb, 1, dw, k)
+                GEMM.parallel(false, true, output.c, k, cols, dyn + r0 * output.w, output.planeSize, b, ldb, 1, dw, k)
             }
         }
     }
@@ -153,14 +151,6 @@ private final class ColumnBuffer {
 private func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
 private func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
-/// Row-major SGEMM: `C = A * B + beta * C` with optional transposes (`alpha = 1`).
-private func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                  _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                  _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
 extension CPUBackend {
     /// Fills each output plane with its channel's bias, or zeros.
     private func preset(_ shape: Shape, bias: Tensor?) -> (Tensor, UnsafeMutableBufferPointer<Float>) {
@@ -176,9 +166,15 @@ extension CPUBackend {
     }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
+        let (xp, wp) = (elements(x).baseAddress!, elements(weight).baseAddress!)
+        if let winograd = WinogradPlan(input: x.shape, weight: weight.shape, geometry: geometry) {
+            let (y, out) = preset(winograd.output, bias: bias)
+            winograd.forward(x: xp, weight: wp, y: out.baseAddress!)
+            return y
+        }
         let plan = ConvPlan(input: x.shape, weight: weight.shape, geometry: geometry)
         let (y, out) = preset(plan.output, bias: bias)
-        plan.forward(x: elements(x).baseAddress!, weight: elements(weight).baseAddress!, y: out.baseAddress!)
+        plan.forward(x: xp, weight: wp, y: out.baseAddress!)
         return y
     }
 

@@ -5,20 +5,19 @@ import Glibc
 import Darwin
 #endif
 
-/// The CPU implementation of `Backend`: OpenBLAS SGEMM for convolutions, element-wise,
-/// normalisation and pooling loops split across the cores with `DispatchQueue.concurrentPerform`.
+/// The CPU implementation of `Backend`: OpenBLAS SGEMM for convolutions (Winograd F(4x4, 3x3)
+/// for the 3x3 ones), element-wise, normalisation and pooling loops; all split across the cores
+/// with `DispatchQueue.concurrentPerform`.
 public final class CPUBackend: Backend {
-    /// Cores the loops are split across (OpenBLAS uses the same number of threads).
+    /// Cores the loops and GEMMs are split across.
     static let coreCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     public let deviceName: String
 
-    /// - Parameter threads: OpenBLAS threads for GEMM (a process-wide setting); defaults to the
-    ///   online core count.
-    public init(threads: Int? = nil) {
-        let count = threads ?? Self.coreCount
-        openblas_set_num_threads(Int32(count))
-        deviceName = "CPU (OpenBLAS, \(count) threads)"
+    public init() {
+        // A process-wide setting: the backend parallelises each product itself (see `GEMM`).
+        openblas_set_num_threads(1)
+        deviceName = "CPU (OpenBLAS, \(Self.coreCount) threads)"
     }
 
     // MARK: Storage access

@@ -143,7 +143,7 @@ private let tinyModelFileName = "tiny-unet.safetensors"
 /// `SegmentationModel.load` rebuild the architecture; returns the file's sha256.
 private func writeTinyModel(to path: String) throws -> String {
     let configuration = UNetConfiguration(widths: [4, 8], bottleneck: 8)
-    let backend = CPUBackend(threads: 1)
+    let backend = CPUBackend()
     let network = UNet(configuration, backend: backend, seed: 7)
     try SafeTensors.write(network.exportWeights(backend: backend), as: .f32, metadata: configuration.metadata, to: path)
     return try SafeTensors.read(path: path).sha256

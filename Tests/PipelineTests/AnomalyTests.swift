@@ -7,7 +7,7 @@ import Testing
 import Volumes
 
 @Suite struct AnomalyTests {
-    let backend = CPUBackend(threads: 1)
+    let backend = CPUBackend()
 
     /// A 2x2 grid to 4x4: output pixel y samples (y + 0.5) / 2 - 0.5 = -0.25 (clamped to 0), 0.25,
     /// 0.75, 1.25 (clamped to 1). Row 0 interpolates 0..1; row 1 is a quarter of the way to row 2..3.

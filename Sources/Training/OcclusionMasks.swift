@@ -45,8 +45,12 @@ public struct OcclusionMasks: Sendable {
                              _ r: (Double, Double), angle: Double) {
         let (cosA, sinA) = (cos(angle), sin(angle))
         let reach = max(r.0, r.1)
-        for y in max(0, Int(c.1 - reach))...min(h - 1, Int(c.1 + reach) + 1) {
-            for x in max(0, Int(c.0 - reach))...min(w - 1, Int(c.0 + reach) + 1) {
+        // A blob's discs may lie partly or wholly outside the patch: clip their bounding box.
+        let (y0, y1) = (max(0, Int((c.1 - reach).rounded(.down))), min(h, Int((c.1 + reach).rounded(.up)) + 1))
+        let (x0, x1) = (max(0, Int((c.0 - reach).rounded(.down))), min(w, Int((c.0 + reach).rounded(.up)) + 1))
+        guard y0 < y1, x0 < x1 else { return }
+        for y in y0..<y1 {
+            for x in x0..<x1 {
                 let (dx, dy) = (Double(x) - c.0, Double(y) - c.1)
                 let (u, v) = (cosA * dx + sinA * dy, -sinA * dx + cosA * dy)
                 if (u * u) / (r.0 * r.0) + (v * v) / (r.1 * r.1) <= 1 { mask[y * w + x] = 1 }

@@ -39,6 +39,7 @@ struct Watch: ParsableCommand {
     private func makeProcessor(_ settings: DaemonConfig) throws -> any StudyProcessor {
         var options = SegmenterOptions()
         options.outputConvention = settings.labelConvention
+        options.minimumLesionVoxels = settings.minimumLesionVoxels
         options.readLimits = settings.readLimits
         options.softwareVersion = GanetSeg.version
         let backend = try Device(argument: settings.device.rawValue)!.makeBackend()

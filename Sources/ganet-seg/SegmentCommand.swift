@@ -36,6 +36,9 @@ struct Segment: ParsableCommand {
     @Option(help: "Slices per U-Net batch (memory grows with it).")
     var batchSize: Int = 8
 
+    @Option(help: "Remove tumour components smaller than this many voxels from the mask (0: keep all).")
+    var minLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels
+
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): also write the anomaly map and scores.")
     var gan: String?
 
@@ -44,6 +47,7 @@ struct Segment: ParsableCommand {
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1") }
+        guard minLesionVoxels >= 0 else { throw ValidationError("--min-lesion-voxels must be >= 0") }
         guard (0.0...1.0).contains(anomalyThreshold) else { throw ValidationError("--anomaly-threshold must be in 0...1") }
     }
 
@@ -54,6 +58,7 @@ struct Segment: ParsableCommand {
             var options = SegmenterOptions()
             options.outputConvention = labels
             options.batchSize = batchSize
+            options.minimumLesionVoxels = minLesionVoxels
             options.softwareVersion = GanetSeg.version
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold

@@ -261,6 +261,19 @@ import Testing
         let covered = m1.reduce(0, +)
         #expect(covered > 0 && covered < 32 * 32)
     }
+
+    /// Brain only in two corners: shapes centred there reach past the patch's edges (a blob's
+    /// discs can lie wholly outside it), which once trapped on an empty pixel range.
+    @Test func occlusionMasksClipShapesAtThePatchEdges() {
+        let n = 128
+        var image = [Float](repeating: 0, count: n * n)
+        for y in 0..<8 { for x in 0..<8 { image[y * n + x] = 1; image[(n - 1 - y) * n + n - 1 - x] = 1 } }
+        var rng = RandomSource(seed: 9)
+        for _ in 0..<500 {
+            let mask = OcclusionMasks().make(height: n, width: n, image: image, using: &rng)
+            #expect(mask.allSatisfy { $0 == 0 || $0 == 1 })
+        }
+    }
 }
 
 @Suite struct JointTrainingTests {

@@ -33,7 +33,8 @@ struct OpTests {
     }
 
     /// Forward with bias, and both gradients; the last case's weight gradient reduces over 1152
-    /// pixels, split across workgroups.
+    /// pixels, split across workgroups. The CPU computes stride-1 3x3 convolutions (forward and
+    /// input gradient) by Winograd, whose rounding grows with the largest output, not each one.
     @Test(arguments: [
         ConvCase(input: Shape(2, 3, 7, 6), out: 4, kernel: 3, stride: 1, pad: 1),
         ConvCase(input: Shape(2, 5, 6, 5), out: 3, kernel: 1, stride: 1, pad: 0),
@@ -47,11 +48,11 @@ struct OpTests {
         let w = randomPair(Shape(t.out, t.input.c, t.kernel, t.kernel), seed: 3, on: gpu)
         let b = randomPair(Shape(1, t.out, 1, 1), seed: 4, on: gpu)
         let y = cpu.conv2d(x.cpu, weight: w.cpu, bias: b.cpu, geometry: geometry)
-        expectAgree(gpu.conv2d(x.gpu, weight: w.gpu, bias: b.gpu, geometry: geometry), y, on: gpu, rtol: 1e-4, atol: 1e-4, "forward")
+        expectAgree(gpu.conv2d(x.gpu, weight: w.gpu, bias: b.gpu, geometry: geometry), y, on: gpu, rtol: 1e-4, atol: 3e-4, "forward")
         let dy = randomPair(y.shape, seed: 5, on: gpu)
         expectAgree(gpu.conv2dBackwardInput(dy.gpu, weight: w.gpu, inputShape: t.input, geometry: geometry),
                     cpu.conv2dBackwardInput(dy.cpu, weight: w.cpu, inputShape: t.input, geometry: geometry),
-                    on: gpu, rtol: 1e-4, atol: 1e-4, "input gradient")
+                    on: gpu, rtol: 1e-4, atol: 3e-4, "input gradient")
         expectAgree(gpu.conv2dBackwardWeight(dy.gpu, input: x.gpu, weightShape: w.shape, geometry: geometry),
                     cpu.conv2dBackwardWeight(dy.cpu, input: x.cpu, weightShape: w.shape, geometry: geometry),
                     on: gpu, rtol: 1e-4, atol: 1e-3, "weight gradient")
@@ -69,7 +70,7 @@ struct OpTests {
         let dy = randomPair(y.shape, seed: 9, on: gpu)
         expectAgree(gpu.convTranspose2dBackwardInput(dy.gpu, weight: w.gpu, geometry: geometry),
                     cpu.convTranspose2dBackwardInput(dy.cpu, weight: w.cpu, geometry: geometry),
-                    on: gpu, rtol: 1e-4, atol: 1e-4, "input gradient")
+                    on: gpu, rtol: 1e-4, atol: 3e-4, "input gradient")
         expectAgree(gpu.convTranspose2dBackwardWeight(dy.gpu, input: x.gpu, weightShape: w.shape, geometry: geometry),
                     cpu.convTranspose2dBackwardWeight(dy.cpu, input: x.cpu, weightShape: w.shape, geometry: geometry),
                     on: gpu, rtol: 1e-4, atol: 1e-4, "weight gradient")

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Metrics
+import Pipeline
 import Volumes
 
 /// The daemon's settings, read from a flat TOML file (see config/ganet-seg.toml for the documented
@@ -34,6 +35,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var inputRetention = InputRetention.archive
     /// The label values written for enhancing tumour: 4 (BraTS 2020) or 3 (BraTS 2023).
     public var labelConvention = LabelConvention.brats2020
+    /// Tumour components smaller than this many voxels are removed from the mask (0: keep all).
+    public var minimumLesionVoxels = SegmenterOptions.defaultMinimumLesionVoxels
     /// Cap on the regular files of one study folder, checked before anything is read.
     public var maxStudyBytes = 4 << 30
     /// Cap on one volume's voxel count, checked from its header.

@@ -9,6 +9,9 @@ public struct SegmenterOptions: Sendable {
     /// The label convention of the written mask (BraTS 2020: ET = 4; 2023: ET = 3).
     public var outputConvention: LabelConvention = .brats2020
     public var batchSize = 8
+    /// Post-processing: tumour components (26-connected) of fewer voxels than this are removed
+    /// from the mask; 0 keeps every component.
+    public var minimumLesionVoxels = SegmenterOptions.defaultMinimumLesionVoxels
     public var readLimits: ReadLimits = .standard
     public var preprocessing = PreprocessingOptions()
     /// The software version written into metrics.json.
@@ -19,6 +22,10 @@ public struct SegmenterOptions: Sendable {
     public var gan: GANModel?
     /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
     public var anomalyThreshold = 0.5
+
+    /// The default of `minimumLesionVoxels` (see docs/performance.md and models/README.md: the
+    /// shipped model's stray components on validation phantoms, never held-out ones, set it).
+    public static let defaultMinimumLesionVoxels = 200
 
     public init() {}
 }
@@ -86,8 +93,10 @@ public struct Segmenter {
         }
 
         progress(.postprocess, 0)
-        let labels = prepared.uncrop(classes.map(label(ofClass:)))
-        let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing, labels: labels)
+        let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing,
+                           labels: prepared.uncrop(classes.map(label(ofClass:))))
+            .removingLesions(smallerThan: options.minimumLesionVoxels)
+        let labels = map.labels
         var regions: [String: MetricsDocument.RegionSummary] = [:]
         for region in Region.allCases {
             let voxels = labels.reduce(0) { region.labels(in: options.outputConvention).contains($1) ? $0 + 1 : $0 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# GPU benchmark: ganet-seg on Vulkan (`devices`, `bench` at batch 8 and 32, one timed `segment`) and,
+# on the same card, the same U-Net and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32,
+# tf32, fp16; NCHW and channels_last) at the same batch sizes and slice size, for docs/performance.md.
+#
+# The GPU machine has no Swift and none of our Debian libraries, so the binary is built here with the
+# Swift runtime linked in, and carried with the shared libraries ldd lists (glibc's own excepted;
+# libstdc++/libgcc_s go in lib/gcc, used only where the machine lacks them) and the Vulkan loader
+# (libvulkan.so.1, plus libGLdispatch.so.0 that NVIDIA's Vulkan driver needs), packed as one tar.xz.
+#
+#   here:  swift build -c release --product ganet-seg --static-swift-stdlib
+#          bash scripts/bench-gpu.sh prepare DIR
+#   there: bash DIR/bench-gpu.sh run          (from the repository root; output in $OUT/gpu-bench.txt)
+#
+# DIR inside the repository (e.g. .build/gpu-bench, git-ignored, carried explicitly) holds no copy of
+# the sample and the model: `run` takes them from the repository root it runs in. DIR elsewhere gets
+# them too and runs on its own. STUDY=..., MODEL=... override them; GANET_BIN=... the binary.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bundle=ganet-seg-bundle.tar.xz
+
+prepare() {
+    local dir=${1:?usage: bench-gpu.sh prepare DIR} bin=${GANET_BIN:-$root/.build/release/ganet-seg}
+    if [ ! -x "$bin" ]; then
+        echo "no release binary at $bin; build it first (here, not on the GPU machine):" >&2
+        echo "  swift build -c release --product ganet-seg --static-swift-stdlib" >&2
+        return 1
+    fi
+    if ldd "$bin" | grep -q 'libswift' && [ "${ALLOW_SHARED_SWIFT:-0}" != 1 ]; then
+        echo "$bin links the Swift runtime dynamically; rebuild with --static-swift-stdlib:" >&2
+        echo "  swift build -c release --product ganet-seg --static-swift-stdlib" >&2
+        return 1
+    fi
+    set -e
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    local stage
+    stage=$(mktemp -d)
+    mkdir -p "$stage/bin" "$stage/lib/gcc"
+    cp "$bin" "$stage/bin/ganet-seg"
+    strip "$stage/bin/ganet-seg" 2>/dev/null || true
+    # "libfoo.so.1 => /path/libfoo.so.1 (0x...)": every library but glibc's own parts.
+    ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
+        case $name in
+            libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|libresolv.so*|libutil.so*|libmvec.so*|ld-linux*) ;;
+            libstdc++.so*|libgcc_s.so*) cp -L "$path" "$stage/lib/gcc/$name" ;;
+            *) cp -L "$path" "$stage/lib/$name" ;;
+        esac
+    done
+    local lib path
+    for lib in libvulkan.so.1 libGLdispatch.so.0; do
+        path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+        if [ -z "$path" ]; then
+            echo "no $lib here: apt-get install libvulkan1 libglvnd0" >&2
+            return 1
+        fi
+        cp -L "$path" "$stage/lib/$lib"
+    done
+    XZ_OPT=-6 nice -n 19 tar -C "$stage" -cJf "$dir/$bundle" bin lib
+    echo "bundle: $(ls "$stage/bin" "$stage/lib" "$stage/lib/gcc" | grep -v ':$' | grep . | tr '\n' ' ')"
+    rm -rf "$stage"
+    cp "$root/scripts/bench-gpu.sh" "$root/scripts/torch_baseline.py" "$dir/"
+    case $dir/ in
+        "$root"/*) echo "DIR is inside the repository: the sample and the model travel with it, not copied" ;;
+        *) mkdir -p "$dir/samples" "$dir/models"
+           cp -r "$root/samples/Phantom_2026_001" "$dir/samples/"
+           cp "$root/models/ganet-seg-unet.safetensors" "$dir/models/" ;;
+    esac
+    du -sh "$dir"
+    echo "on the GPU machine, from the repository root: bash ${dir#"$root"/}/bench-gpu.sh run"
+}
+
+run() {
+    local dir
+    dir=$(cd "${1:-$(dirname "$0")}" && pwd)
+    local out=${OUT:-$dir/out} work=/tmp/ganet-seg-gpu
+    mkdir -p "$out"
+    exec > >(tee "$out/gpu-bench.txt") 2>&1
+    local t0=$SECONDS
+    local study=${STUDY:-} model=${MODEL:-}
+    [ -n "$study" ] || { [ -d "$dir/samples/Phantom_2026_001" ] && study=$dir/samples/Phantom_2026_001 || study=$PWD/samples/Phantom_2026_001; }
+    [ -n "$model" ] || { [ -f "$dir/models/ganet-seg-unet.safetensors" ] && model=$dir/models/ganet-seg-unet.safetensors || model=$PWD/models/ganet-seg-unet.safetensors; }
+    rm -rf "$work" && mkdir -p "$work" && tar -C "$work" -xJf "$dir/$bundle" || return 1
+
+    # Vulkan: the carried loader finds NVIDIA's driver through its ICD file (/usr/local/nvidia on the
+    # lent machines); the driver's libraries (libGLX_nvidia.so.0) through the library path.
+    local icd libpath=$work/lib d
+    for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
+               /etc/vulkan/icd.d/nvidia_icd.json; do
+        if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$icd" ]; then
+            export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd
+        fi
+    done
+    for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$d" ] && libpath+=:$d; done
+    ldconfig -p | grep -q 'libstdc++\.so\.6 ' || libpath+=:$work/lib/gcc
+    gs() { LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/bin/ganet-seg" "$@"; }
+
+    echo "== $(date -u +%FT%TZ) $(uname -srm); study $study; model $model"
+    echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}; ganet-seg libraries: $libpath"
+    echo "== card and driver (nvidia-smi)"
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit,pstate --format=csv
+    nvidia-smi -q | head -n 16
+    echo "== ganet-seg devices"
+    gs devices
+    local b size=""
+    for b in 8 32; do
+        echo "== ganet-seg bench, batch $b"
+        timeout 200 "$work/bin/ganet-seg" --help >/dev/null 2>&1  # fail fast on a broken binary
+        timeout 200 env LD_LIBRARY_PATH="$libpath" "$work/bin/ganet-seg" bench "$study" --model "$model" \
+            --device gpu --repeat 3 --batch-size "$b" | tee "$work/bench-$b.txt"
+        echo "(exit ${PIPESTATUS[0]})"
+        # "U-Net: 132 slices of 144 x 176, batch 8: ..." gives the slice size (width x height).
+        [ -n "$size" ] || size=$(sed -n 's/^U-Net: [0-9]* slices of \([0-9]*\) x \([0-9]*\),.*/\1 \2/p' "$work/bench-$b.txt")
+    done
+    echo "== per study: ganet-seg segment --device gpu (all stages and outputs)"
+    rm -rf "$work/segment"
+    local s0=$EPOCHREALTIME
+    timeout 200 env LD_LIBRARY_PATH="$libpath" "$work/bin/ganet-seg" segment "$study" --output "$work/segment" \
+        --model "$model" --device gpu
+    echo "(exit $?) wall $(python3 -c "print(f'{$EPOCHREALTIME - $s0:.2f}')") s"
+    local metrics
+    metrics=$(ls "$work"/segment/*/metrics.json 2>/dev/null | head -n 1)
+    if [ -n "$metrics" ]; then
+        cp "$metrics" "$out/metrics.json"
+        python3 -c "import json,sys; print('timings_ms', json.load(open(sys.argv[1])).get('timings_ms'))" "$metrics"
+    fi
+    local width height
+    read -r width height <<<"${size:-144 176}"
+    [ -n "$size" ] || echo "no slice size in the bench output: using 144 x 176"
+    echo "== PyTorch/cuDNN, same network and weights, $width x $height slices (W x H), batch 8 and 32"
+    PYTHONUNBUFFERED=1 timeout 240 python3 "$dir/torch_baseline.py" --weights "$model" --batch 8 32 \
+        --height "$height" --width "$width" --dtype fp32 tf32 fp16 --memory-format nchw nhwc \
+        --runs 20 --warmup 5 --json "$out/torch-baseline.json"
+    echo "(exit $?)"
+    echo "== summary ($((SECONDS - t0)) s)"
+    grep -h '^study \|^U-Net:' "$work"/bench-*.txt
+}
+
+case ${1:-} in
+    prepare) shift; prepare "$@" ;;
+    run) shift; run "$@" ;;
+    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

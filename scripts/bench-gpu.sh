@@ -57,7 +57,7 @@ prepare() {
         cp -L "$path" "$stage/lib/$lib"
     done
     XZ_OPT=-6 nice -n 19 tar -C "$stage" -cJf "$dir/$bundle" bin lib
-    echo "bundle: $(ls "$stage/bin" "$stage/lib" "$stage/lib/gcc" | grep -v ':$' | grep . | tr '\n' ' ')"
+    echo "bundle: $(cd "$stage" && find bin lib -type f | sort | tr '\n' ' ')"
     rm -rf "$stage"
     cp "$root/scripts/bench-gpu.sh" "$root/scripts/torch_baseline.py" "$dir/"
     case $dir/ in
@@ -72,18 +72,22 @@ prepare() {
 
 run() {
     local dir
-    dir=$(cd "${1:-$(dirname "$0")}" && pwd)
-    local out=${OUT:-$dir/out} work=/tmp/ganet-seg-gpu
+    dir=$(cd "${1:-$(dirname "$0")}" && pwd) || return 1
+    local out=${OUT:-$dir/out}
     mkdir -p "$out"
-    exec > >(tee "$out/gpu-bench.txt") 2>&1
-    local t0=$SECONDS
-    local study=${STUDY:-} model=${MODEL:-}
-    [ -n "$study" ] || { [ -d "$dir/samples/Phantom_2026_001" ] && study=$dir/samples/Phantom_2026_001 || study=$PWD/samples/Phantom_2026_001; }
-    [ -n "$model" ] || { [ -f "$dir/models/ganet-seg-unet.safetensors" ] && model=$dir/models/ganet-seg-unet.safetensors || model=$PWD/models/ganet-seg-unet.safetensors; }
+    run_body "$dir" "$out" 2>&1 | tee "$out/gpu-bench.txt"
+}
+
+run_body() {
+    local dir=$1 out=$2 work=/tmp/ganet-seg-gpu t0=$SECONDS failed=0
+    local study=${STUDY:-$dir/samples/Phantom_2026_001} model=${MODEL:-$dir/models/ganet-seg-unet.safetensors}
+    [ -e "$study" ] || study=$PWD/samples/Phantom_2026_001  # DIR inside the repository: its copies
+    [ -e "$model" ] || model=$PWD/models/ganet-seg-unet.safetensors
     rm -rf "$work" && mkdir -p "$work" && tar -C "$work" -xJf "$dir/$bundle" || return 1
 
-    # Vulkan: the carried loader finds NVIDIA's driver through its ICD file (/usr/local/nvidia on the
-    # lent machines); the driver's libraries (libGLX_nvidia.so.0) through the library path.
+    # Vulkan: the carried loader finds NVIDIA's driver through its ICD file (under /usr/local/nvidia
+    # on the lent machines, where VK_DRIVER_FILES must name it), the driver's libraries
+    # (libGLX_nvidia.so.0) through the library path.
     local icd libpath=$work/lib d
     for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
                /etc/vulkan/icd.d/nvidia_icd.json; do
@@ -93,32 +97,30 @@ run() {
     done
     for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$d" ] && libpath+=:$d; done
     ldconfig -p | grep -q 'libstdc++\.so\.6 ' || libpath+=:$work/lib/gcc
-    gs() { LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/bin/ganet-seg" "$@"; }
+    # Our libraries for ganet-seg alone: python3 and its torch keep the machine's own.
+    local gs=(env "LD_LIBRARY_PATH=$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/bin/ganet-seg")
 
     echo "== $(date -u +%FT%TZ) $(uname -srm); study $study; model $model"
-    echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}; ganet-seg libraries: $libpath"
+    echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset (no NVIDIA ICD file found)}; libraries: $libpath"
     echo "== card and driver (nvidia-smi)"
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit,pstate --format=csv
     nvidia-smi -q | head -n 16
     echo "== ganet-seg devices"
-    gs devices
+    timeout 60 "${gs[@]}" devices || failed=$((failed + 1))
     local b size=""
     for b in 8 32; do
-        echo "== ganet-seg bench, batch $b"
-        timeout 200 "$work/bin/ganet-seg" --help >/dev/null 2>&1  # fail fast on a broken binary
-        timeout 200 env LD_LIBRARY_PATH="$libpath" "$work/bin/ganet-seg" bench "$study" --model "$model" \
-            --device gpu --repeat 3 --batch-size "$b" | tee "$work/bench-$b.txt"
-        echo "(exit ${PIPESTATUS[0]})"
+        echo "== ganet-seg bench --device gpu --repeat 3 --batch-size $b"
+        timeout 120 "${gs[@]}" bench "$study" --model "$model" --device gpu --repeat 3 --batch-size "$b" \
+            | tee "$work/bench-$b.txt"
+        [ "${PIPESTATUS[0]}" = 0 ] || { echo "(failed)"; failed=$((failed + 1)); }
         # "U-Net: 132 slices of 144 x 176, batch 8: ..." gives the slice size (width x height).
         [ -n "$size" ] || size=$(sed -n 's/^U-Net: [0-9]* slices of \([0-9]*\) x \([0-9]*\),.*/\1 \2/p' "$work/bench-$b.txt")
     done
     echo "== per study: ganet-seg segment --device gpu (all stages and outputs)"
-    rm -rf "$work/segment"
-    local s0=$EPOCHREALTIME
-    timeout 200 env LD_LIBRARY_PATH="$libpath" "$work/bin/ganet-seg" segment "$study" --output "$work/segment" \
-        --model "$model" --device gpu
-    echo "(exit $?) wall $(python3 -c "print(f'{$EPOCHREALTIME - $s0:.2f}')") s"
-    local metrics
+    local s0=$EPOCHREALTIME metrics
+    timeout 60 "${gs[@]}" segment "$study" --output "$work/segment" --model "$model" --device gpu \
+        || { echo "(failed)"; failed=$((failed + 1)); }
+    echo "wall $(awk -v a="$s0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2f", b - a}') s"
     metrics=$(ls "$work"/segment/*/metrics.json 2>/dev/null | head -n 1)
     if [ -n "$metrics" ]; then
         cp "$metrics" "$out/metrics.json"
@@ -128,12 +130,13 @@ run() {
     read -r width height <<<"${size:-144 176}"
     [ -n "$size" ] || echo "no slice size in the bench output: using 144 x 176"
     echo "== PyTorch/cuDNN, same network and weights, $width x $height slices (W x H), batch 8 and 32"
-    PYTHONUNBUFFERED=1 timeout 240 python3 "$dir/torch_baseline.py" --weights "$model" --batch 8 32 \
+    PYTHONUNBUFFERED=1 timeout 150 python3 "$dir/torch_baseline.py" --weights "$model" --batch 8 32 \
         --height "$height" --width "$width" --dtype fp32 tf32 fp16 --memory-format nchw nhwc \
-        --runs 20 --warmup 5 --json "$out/torch-baseline.json"
-    echo "(exit $?)"
+        --runs 20 --warmup 5 --json "$out/torch-baseline.json" || { echo "(failed)"; failed=$((failed + 1)); }
     echo "== summary ($((SECONDS - t0)) s)"
     grep -h '^study \|^U-Net:' "$work"/bench-*.txt
+    echo "$failed step(s) failed"
+    [ "$failed" = 0 ]
 }
 
 case ${1:-} in

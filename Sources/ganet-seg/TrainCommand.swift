@@ -15,7 +15,8 @@ struct Train: ParsableCommand {
             phantoms from `ganet-seg synth`), holds out --validation-fraction of them, and trains with \
             cross-entropy + Dice, Adam (weight decay 1e-4) and polynomial learning-rate decay. After \
             each epoch it validates (Dice per region), writes a checkpoint (<output>.checkpoint) for \
-            --resume, and keeps the best model so far in --output. A log of the run goes to \
+            --resume, and keeps the best model so far in --output (or, with --keep last, the latest: \
+            for comparing runs epoch for epoch). A log of the run goes to \
             <output>.log.jsonl.
 
             With --gan (a GAN from `ganet-seg pretrain-gan`, frozen), training is GANet-Seg's joint \
@@ -45,6 +46,9 @@ struct Train: ParsableCommand {
     @Option(help: "With --gan: eps of the dynamic weights 1 / (||grad L_i|| + eps).") var weightEpsilon: Double = 1e-8
     @Option(help: "With --gan: re-measure the dynamic weights every this many steps.") var weightRefresh: Int = 1
     @Flag(help: "With --gan: plain sum of the terms instead of dynamic weights.") var noDynamicWeights = false
+
+    @Option(help: "Which model --output holds: the best by validation Dice, or the last epoch's.")
+    var keep: KeptModel = .best
 
     @OptionGroup var common: TrainingArguments
 
@@ -119,7 +123,7 @@ struct Train: ParsableCommand {
                 }
                 try appendLine(try jsonLine(report), to: runLog)
                 let score = report.validation?.mean ?? Double(report.epoch)
-                if score > best {
+                if score > best || keep == .last {
                     best = score
                     metadata["epochs"] = "\(report.epoch)"
                     metadata["validation_dice"] = String(v.drop { $0 == " " })
@@ -185,4 +189,9 @@ func appendLine(_ line: String, to path: String) throws {
     guard let handle = fopen(path, "a") else { throw InputError("cannot open \(path) for appending") }
     defer { fclose(handle) }
     fputs(line + "\n", handle)
+}
+
+/// Which weights `train --output` holds.
+enum KeptModel: String, ExpressibleByArgument, CaseIterable {
+    case best, last
 }

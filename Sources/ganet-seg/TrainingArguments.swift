@@ -60,4 +60,9 @@ struct TrainingArguments: ParsableArguments {
     }
 }
 
-extension WeightType: ExpressibleByArgument {}
+/// `f32` or `f16` on the command line (the safetensors dtype names, F32 and F16, also parse).
+extension WeightType: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+    public var defaultValueDescription: String { rawValue.lowercased() }
+    public static var allValueStrings: [String] { ["f32", "f16"] }
+}

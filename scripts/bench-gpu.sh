@@ -59,7 +59,7 @@ prepare() {
     XZ_OPT=-6 nice -n 19 tar -C "$stage" -cJf "$dir/$bundle" bin lib
     echo "bundle: $(cd "$stage" && find bin lib -type f | sort | tr '\n' ' ')"
     rm -rf "$stage"
-    cp "$root/scripts/bench-gpu.sh" "$root/scripts/torch_baseline.py" "$dir/"
+    cp "$root/scripts/bench-gpu.sh" "$root/scripts/torch_baseline.py" "$root/scripts/unet_reference.py" "$dir/"
     case $dir/ in
         "$root"/*) echo "DIR is inside the repository: the sample and the model travel with it, not copied" ;;
         *) mkdir -p "$dir/samples" "$dir/models"

@@ -19,50 +19,19 @@ smoke test.
         [--runs 20] [--warmup 5] [--device cuda|cpu] [--threads N] [--json OUT.json]
 
 TFLOP/s uses the FLOP count of scripts/onnx_baseline.py and the Swift engine: 2 * pixels * in * out
-* k * k over every convolution (output pixels) and transposed convolution (input pixels).
+* k * k over every convolution (output pixels) and transposed convolution (input pixels). The reader,
+the numpy reference and the FLOP count are shared with it in scripts/unet_reference.py.
 """
-import argparse, copy, json, platform, statistics, struct, subprocess, sys, time
+import argparse, copy, json, platform, statistics, subprocess, sys, time
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from unet_reference import EPS, architecture, cpu_model, flops_per_slice, read_safetensors, reference_forward
 
-EPS = 1e-5
-DEFAULT_ARCH = {"widths": (64, 128, 256), "bottleneck": 320, "input_channels": 4, "classes": 4}
 # Limits on ||out - ref|| / ||ref|| against float64: float32 lands far under 1e-3, TF32 near 3e-4,
 # half precision around 1e-3..1e-2 (with margin for the depth of the network).
 TOLERANCE = {"fp32": 1e-3, "tf32": 2e-2, "fp16": 5e-2}
-
-
-def read_safetensors(path):
-    """({name: float32 array}, metadata, {dtype names}) without the safetensors package."""
-    dtypes = {"F32": "<f4", "F16": "<f2"}
-    with open(path, "rb") as f:
-        (length,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(length))
-        data = f.read()
-    metadata = header.pop("__metadata__", {}) or {}
-    tensors, seen = {}, set()
-    for name, info in header.items():
-        if info["dtype"] not in dtypes:
-            raise SystemExit(f"{path}: tensor {name} has unsupported dtype {info['dtype']} (F16, F32 only)")
-        begin, end = info["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=dtypes[info["dtype"]])
-        tensors[name] = array.reshape(info["shape"]).astype(np.float32)
-        seen.add(info["dtype"])
-    return tensors, metadata, seen
-
-
-def architecture(metadata):
-    arch = dict(DEFAULT_ARCH)
-    if "widths" in metadata:
-        arch["widths"] = tuple(int(w) for w in metadata["widths"].split(","))
-    for key in ("bottleneck", "input_channels", "classes"):
-        if key in metadata:
-            arch[key] = int(metadata[key])
-    if len(arch["widths"]) != 3:
-        raise SystemExit(f"expected 3 widths, got {arch['widths']}")
-    return arch
 
 
 class DoubleConv(nn.Module):  # conv1, norm1, conv2, norm2; ReLU after each norm
@@ -94,59 +63,6 @@ class UNet(nn.Module):  # exactly docs/model-format.md
         return s.head(h)
 
 
-def flops_per_slice(model, arch, height, width):
-    """2 * pixels * weight elements per (transposed) convolution, counted with hooks on a 16 x 16
-    input and scaled: every level's pixel count is exactly H * W / 4**level for multiples of 8."""
-    total = [0]
-
-    def hook(module, inputs, output):
-        pixels = (inputs[0] if isinstance(module, nn.ConvTranspose2d) else output).shape[-2:]
-        total[0] += 2 * pixels[0] * pixels[1] * module.weight.numel()
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
-    with torch.no_grad():
-        model(torch.zeros(1, arch["input_channels"], 16, 16))
-    for h in handles:
-        h.remove()
-    return total[0] * height * width // 256
-
-
-def reference_forward(x, weights):
-    """Independent float64 numpy implementation of the U-Net (as scripts/onnx_baseline.py)."""
-    w = {n: t.astype(np.float64) for n, t in weights.items()}
-
-    def conv3(x, kernel):
-        padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-        windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))  # N C H W 3 3
-        return np.tensordot(windows, kernel, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)
-
-    def double_conv(x, block):
-        for n in (1, 2):
-            x = conv3(x, w[f"{block}.conv{n}.weight"])
-            x = (x - x.mean(axis=(2, 3), keepdims=True)) / np.sqrt(x.var(axis=(2, 3), keepdims=True) + EPS)
-            x = np.maximum(x * w[f"{block}.norm{n}.weight"][None, :, None, None]
-                           + w[f"{block}.norm{n}.bias"][None, :, None, None], 0)
-        return x
-
-    def pool(x):
-        n, c, h, wd = x.shape
-        return x.reshape(n, c, h // 2, 2, wd // 2, 2).max(axis=(3, 5))
-
-    def up(x, name):
-        n, _, h, wd = x.shape
-        y = np.einsum("nchw,coij->nohiwj", x, w[f"{name}.weight"])  # out[2h+i, 2w+j]
-        return y.reshape(n, -1, 2 * h, 2 * wd) + w[f"{name}.bias"][None, :, None, None]
-
-    e1 = double_conv(x.astype(np.float64), "enc1")
-    e2 = double_conv(pool(e1), "enc2")
-    e3 = double_conv(pool(e2), "enc3")
-    h = double_conv(pool(e3), "bottleneck")
-    h = double_conv(np.concatenate([e3, up(h, "up3")], 1), "dec3")
-    h = double_conv(np.concatenate([e2, up(h, "up2")], 1), "dec2")
-    h = double_conv(np.concatenate([e1, up(h, "up1")], 1), "dec1")
-    return np.einsum("nchw,oc->nohw", h, w["head.weight"][:, :, 0, 0]) + w["head.bias"][None, :, None, None]
-
-
 def compare(out, ref):
     """(||out - ref|| / ||ref||, fraction of pixels whose argmax class agrees), NaN-safe."""
     out, ref = np.asarray(out, np.float64), np.asarray(ref, np.float64)
@@ -176,17 +92,6 @@ def driver_version():
                 return f.readline().strip()
         except OSError:
             return "unknown"
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def configure(dtype):
@@ -254,7 +159,7 @@ def main():
     model = UNet(arch["widths"], arch["bottleneck"], arch["input_channels"], arch["classes"]).eval()
     model.load_state_dict({n: torch.from_numpy(t) for n, t in weights.items()}, strict=True)
     parameters = sum(p.numel() for p in model.parameters())
-    flops = flops_per_slice(model, arch, args.height, args.width)
+    flops = flops_per_slice(arch, args.height, args.width)
 
     env = environment(args.device)
     print(", ".join(f"{k} {v}" for k, v in env.items()))

@@ -124,12 +124,8 @@ struct WinogradPlan {
                 for t in stride(from: 0, to: tx, by: 4) {
                     // Column l of a tile's window is phase l (l < 4) or phase l - 4 of the next tile.
                     func column(_ l: Int) -> Six {
-                        let p = UnsafeRawPointer(ph + (l & 3) * length + (l >> 2) + t), s = 4 * length * 4
-                        return inputTransform(p.loadUnaligned(as: Vector.self), p.loadUnaligned(fromByteOffset: s, as: Vector.self),
-                                              p.loadUnaligned(fromByteOffset: 2 * s, as: Vector.self),
-                                              p.loadUnaligned(fromByteOffset: 3 * s, as: Vector.self),
-                                              p.loadUnaligned(fromByteOffset: 4 * s, as: Vector.self),
-                                              p.loadUnaligned(fromByteOffset: 5 * s, as: Vector.self))
+                        let six = loadSix(ph + (l & 3) * length + (l >> 2) + t, stride: 4 * length)
+                        return inputTransform(six.0, six.1, six.2, six.3, six.4, six.5)
                     }
                     func store(_ k: Int, _ r: Six) {
                         let p = out + 6 * k * planeStride + t, lanes = min(4, tx - t)
@@ -168,12 +164,8 @@ struct WinogradPlan {
                 for t in stride(from: 0, to: tx, by: 4) {
                     // A^T m down column kk of the 6x6 product.
                     func column(_ kk: Int) -> Four {
-                        let p = UnsafeRawPointer(src + kk * planeStride + t), s = 6 * planeStride * 4
-                        return outputTransform(p.loadUnaligned(as: Vector.self), p.loadUnaligned(fromByteOffset: s, as: Vector.self),
-                                               p.loadUnaligned(fromByteOffset: 2 * s, as: Vector.self),
-                                               p.loadUnaligned(fromByteOffset: 3 * s, as: Vector.self),
-                                               p.loadUnaligned(fromByteOffset: 4 * s, as: Vector.self),
-                                               p.loadUnaligned(fromByteOffset: 5 * s, as: Vector.self))
+                        let six = loadSix(src + kk * planeStride + t, stride: 6 * planeStride)
+                        return outputTransform(six.0, six.1, six.2, six.3, six.4, six.5)
                     }
                     func store(_ a: Int, _ r: Four) {
                         let p = UnsafeMutableRawPointer(ph + 4 * a * length + t), s = length * 4
@@ -205,6 +197,15 @@ struct WinogradPlan {
 private typealias Vector = SIMD4<Float>
 private typealias Six = (Vector, Vector, Vector, Vector, Vector, Vector)
 private typealias Four = (Vector, Vector, Vector, Vector)
+
+/// Six vectors of four floats, `stride` floats apart, from `p` on (no alignment needed).
+@inline(__always)
+private func loadSix(_ p: UnsafePointer<Float>, stride: Int) -> Six {
+    let raw = UnsafeRawPointer(p), s = stride * MemoryLayout<Float>.stride
+    return (raw.loadUnaligned(as: Vector.self), raw.loadUnaligned(fromByteOffset: s, as: Vector.self),
+            raw.loadUnaligned(fromByteOffset: 2 * s, as: Vector.self), raw.loadUnaligned(fromByteOffset: 3 * s, as: Vector.self),
+            raw.loadUnaligned(fromByteOffset: 4 * s, as: Vector.self), raw.loadUnaligned(fromByteOffset: 5 * s, as: Vector.self))
+}
 
 /// Stores the first `lanes` lanes of `v` at `p` (all four but at a row's last chunk).
 @inline(__always)

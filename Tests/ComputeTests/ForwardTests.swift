@@ -17,6 +17,12 @@ import Glibc
         ConvCase(input: Shape(2, 3, 8, 6), out: 2, kernel: 4, stride: 2, pad: 1),
         ConvCase(input: Shape(1, 2, 9, 7), out: 3, kernel: 3, stride: 2, pad: 0),
         ConvCase(input: Shape(1, 2, 5, 5), out: 2, kernel: 5, stride: 1, pad: 2),
+        // Winograd F(4x4, 3x3) (every stride-1 3x3 conv): partial tiles at the far edges, each
+        // padding it accepts, and tile blocks that end inside a sample (the last case).
+        ConvCase(input: Shape(1, 1, 4, 4), out: 1, kernel: 3, stride: 1, pad: 1),
+        ConvCase(input: Shape(2, 3, 9, 7), out: 5, kernel: 3, stride: 1, pad: 0),
+        ConvCase(input: Shape(1, 2, 5, 11), out: 3, kernel: 3, stride: 1, pad: 2),
+        ConvCase(input: Shape(3, 64, 30, 41), out: 64, kernel: 3, stride: 1, pad: 1),
     ])
     func conv2d(_ t: ConvCase) {
         let x = randomTensor(t.input, seed: 1)
@@ -25,7 +31,9 @@ import Glibc
         let y = backend.conv2d(x, weight: w, bias: b, geometry: ConvGeometry(stride: t.stride, padding: t.pad))
         let (shape, expected) = referenceConv(x, w, b, stride: t.stride, pad: t.pad)
         #expect(y.shape == shape)
-        expectClose(backend.download(y), expected)
+        // Winograd's transforms amplify rounding: its error scales with the largest output.
+        let largest = expected.map(Swift.abs).max()!
+        expectClose(backend.download(y), expected, rtol: 1e-4, atol: max(1e-5, 2e-5 * largest))
     }
 
     /// A 3x3 conv larger than one im2col tile (several row bands per sample).
@@ -34,26 +42,6 @@ import Glibc
         let w = randomTensor(Shape(3, 64, 3, 3), seed: 5)
         let y = backend.conv2d(x, weight: w, bias: nil, geometry: ConvGeometry(stride: 1, padding: 1))
         expectClose(backend.download(y), referenceConv(x, w, nil, stride: 1, pad: 1).1, rtol: 1e-4, atol: 1e-4)
-    }
-
-    /// Winograd F(4x4, 3x3) (every stride-1 3x3 conv): partial tiles at the far edges, each
-    /// padding it accepts, and tile blocks that end inside a sample (the last case).
-    @Test(arguments: [
-        ConvCase(input: Shape(1, 1, 4, 4), out: 1, kernel: 3, stride: 1, pad: 1),
-        ConvCase(input: Shape(2, 3, 9, 7), out: 5, kernel: 3, stride: 1, pad: 0),
-        ConvCase(input: Shape(1, 2, 5, 11), out: 3, kernel: 3, stride: 1, pad: 2),
-        ConvCase(input: Shape(3, 64, 30, 41), out: 64, kernel: 3, stride: 1, pad: 1),
-    ])
-    func winogradConv2d(_ t: ConvCase) {
-        let x = randomTensor(t.input, seed: 11)
-        let w = randomTensor(Shape(t.out, t.input.c, 3, 3), seed: 12)
-        let b = randomTensor(Shape(1, t.out, 1, 1), seed: 13)
-        let y = backend.conv2d(x, weight: w, bias: b, geometry: ConvGeometry(stride: 1, padding: t.pad))
-        let (shape, expected) = referenceConv(x, w, b, stride: 1, pad: t.pad)
-        #expect(y.shape == shape)
-        // The transforms amplify rounding: the error scales with the largest output, not each one.
-        let largest = expected.map(Swift.abs).max()!
-        expectClose(backend.download(y), expected, rtol: 1e-4, atol: 2e-5 * largest)
     }
 
     @Test(arguments: [(2, 0, 2), (3, 1, 2), (4, 1, 2), (3, 1, 1)])

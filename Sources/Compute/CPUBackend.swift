@@ -1,4 +1,3 @@
-import COpenBLAS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,8 +14,6 @@ public final class CPUBackend: Backend {
     public let deviceName: String
 
     public init() {
-        // A process-wide setting: the backend parallelises each product itself (see `GEMM`).
-        openblas_set_num_threads(1)
         deviceName = "CPU (OpenBLAS, \(Self.coreCount) threads)"
     }
 

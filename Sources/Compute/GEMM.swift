@@ -2,18 +2,22 @@ import COpenBLAS
 
 /// Row-major SGEMM through OpenBLAS, `C = A * B + beta * C` with optional transposes.
 ///
-/// OpenBLAS runs single-threaded (`CPUBackend.init`); `parallel` splits a product across the
-/// cores itself. With OpenBLAS's own threads, its workers spin between calls against the
+/// OpenBLAS runs single-threaded (set before the first product); `parallel` splits a product
+/// across the cores itself. With OpenBLAS's own threads, its workers spin between calls against the
 /// backend's other loops (measured: 16% of a Winograd U-Net pass in sched_yield), and many small
 /// GEMMs pay its per-call thread hand-off.
 enum GEMM {
     /// Products below this many multiply-adds run on the calling thread.
     static let minParallelWork = 1 << 20
 
+    /// OpenBLAS's thread count is process-wide; set once, before the first product.
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
     /// The product on the calling thread.
     static func serial(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        _ = singleThreaded
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -43,6 +43,40 @@ public enum AnomalyPage {
         return RGB(channel(v), channel(v - 1), channel(v - 2))
     }
 
+    /// How a pixel of grey `g` shows with anomaly `value`: the heat colour, as opaque as the value
+    /// is high, so normal tissue (low values) stays readable underneath.
+    static func overlay(grey g: UInt8, _ value: Float) -> RGB {
+        RGB(g, g, g).blended(with: heat(value), alpha: Double(min(max(value, 0), 1)))
+    }
+
+    /// Width in pixels of the colour scale under the grid.
+    static let scaleWidth = 256
+
+    /// The colour scale's texts, either side of its ramp.
+    private static let scaleTexts = ["anomaly (1 - D)   0", "1"]
+
+    /// The colour scale's width: texts, ramp and the gaps between them.
+    private static var scaleTotalWidth: Int {
+        scaleTexts.map { BitmapFont.size(of: $0, scale: Sheet.textScale).width }.reduce(0, +) + scaleWidth + 16
+    }
+
+    /// The colour scale: "anomaly (1 - D)  0 [ramp over mid-grey] 1", left-aligned at `x`.
+    private static func drawScale(on page: inout PNGImage, x: Int, y: Int) {
+        let (scale, swatch) = (Sheet.textScale, Sheet.swatch)
+        let textY = y + (swatch - BitmapFont.glyphHeight * scale) / 2
+        var cursor = x
+        for (k, text) in scaleTexts.enumerated() {
+            page.drawText(text, x: cursor, y: textY, scale: scale, color: Sheet.textColor)
+            cursor += BitmapFont.size(of: text, scale: scale).width + 8
+            guard k == 0 else { break }
+            for i in 0..<scaleWidth {
+                page.fillRect(x: cursor + i, y: y, width: 1, height: swatch,
+                              color: overlay(grey: 128, Float(i) / Float(scaleWidth - 1)))
+            }
+            cursor += scaleWidth + 8
+        }
+    }
+
     public static func render(_ input: AnomalyPageInput, tileSize: Int = 224) throws(ReportError) -> PNGImage {
         let report = ReportInput(studyID: input.studyID, dims: input.dims, spacing: input.spacing, flair: input.original,
                                  t1ce: input.original, labels: input.labels, orientation: input.orientation)
@@ -76,8 +110,9 @@ public enum AnomalyPage {
         let headerHeight = 2 * margin + BitmapFont.glyphHeight * Sheet.titleScale
         let gridWidth = 4 * w + 3 * gap
         let title = "\(input.studyID)  GAN: \(input.modality)"
-        let width = 2 * margin + max(gridWidth, BitmapFont.size(of: title, scale: Sheet.titleScale).width)
-        let height = headerHeight + margin + max(input.slices.count, 1) * (h + captionHeight) + margin
+        let width = 2 * margin + max(gridWidth, BitmapFont.size(of: title, scale: Sheet.titleScale).width, scaleTotalWidth)
+        let gridBottom = headerHeight + margin + max(input.slices.count, 1) * (h + captionHeight)
+        let height = gridBottom + Sheet.legendHeight + margin
         var page = PNGImage(width: width, height: height, fill: Sheet.pageColor)
         page.fillRect(x: 0, y: 0, width: width, height: headerHeight, color: Sheet.headerColor)
         page.drawText(title, x: margin, y: margin, scale: Sheet.titleScale, color: Sheet.textColor)
@@ -88,7 +123,7 @@ public enum AnomalyPage {
                     TumourClass(label: input.labels[i]).map { RGB(g, g, g).blended(with: $0.color, alpha: 0.5) } ?? RGB(g, g, g)
                 },
                 tile(z) { i, _ in let g = window.grey(input.inpainted[i]); return RGB(g, g, g) },
-                tile(z) { i, g in RGB(g, g, g).blended(with: heat(input.anomaly[i]), alpha: Double(min(max(input.anomaly[i], 0), 1))) },
+                tile(z) { i, g in overlay(grey: g, input.anomaly[i]) },
             ]
             let y = headerHeight + margin + row * (h + captionHeight)
             for (k, image) in tiles.enumerated() {
@@ -101,6 +136,7 @@ public enum AnomalyPage {
             let captionWidth = BitmapFont.size(of: caption, scale: scale).width
             page.drawText(caption, x: (width - captionWidth) / 2, y: y + h + 8, scale: scale, color: Sheet.textColor)
         }
+        drawScale(on: &page, x: (width - max(gridWidth, scaleTotalWidth)) / 2, y: gridBottom + (Sheet.legendHeight - Sheet.swatch) / 2)
         return page
     }
 }

@@ -20,6 +20,11 @@ import Testing
                                      anomaly: (0..<n).map { Float($0) / Float(n) }, slices: [0, 1])
         let page = try AnomalyPage.render(input, tileSize: 40)
         #expect(page.width >= 4 * 40 && page.height > 2 * 32)
+        // The colour scale under the grid runs from mid-grey (0) to opaque white (1).
+        let bottom = (page.height - 40) * page.width..<page.height * page.width
+        let colours = Set(bottom.map { RGB(page.pixels[3 * $0], page.pixels[3 * $0 + 1], page.pixels[3 * $0 + 2]) })
+        #expect(colours.contains(RGB(128, 128, 128)) && colours.contains(AnomalyPage.overlay(grey: 128, 128.0 / 255))
+                && colours.contains(RGB(255, 255, 255)))
         #expect(throws: ReportError.self) {
             var bad = input
             bad.anomaly = []

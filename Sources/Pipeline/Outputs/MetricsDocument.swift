@@ -11,6 +11,9 @@ public struct MetricsDocument: Codable, Sendable {
     public var device: String
     public var input: InputInfo
     public var labelConvention: LabelConvention
+    /// Post-processing: tumour components under this many voxels were removed (0: none). Optional
+    /// so that documents written before it existed still decode.
+    public var minLesionVoxels: Int? = nil
     public var timingsMS: [String: Double]
     public var regions: [String: RegionSummary]
     public var evaluation: Evaluation?
@@ -89,6 +92,7 @@ public struct MetricsDocument: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schema, studyID = "study_id", created, software, model, device, input
-        case labelConvention = "label_convention", timingsMS = "timings_ms", regions, evaluation, anomaly
+        case labelConvention = "label_convention", minLesionVoxels = "min_lesion_voxels"
+        case timingsMS = "timings_ms", regions, evaluation, anomaly
     }
 }

@@ -149,6 +149,7 @@ public struct Segmenter {
             input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, files: inputFiles(folder)),
             labelConvention: options.outputConvention, timingsMS: timings, regions: regions, evaluation: evaluation)
         document.anomaly = anomaly
+        document.minLesionVoxels = options.minimumLesionVoxels
         try writeJSON(document, to: output + "/metrics.json")
         return document
     }

@@ -124,7 +124,7 @@ struct Train: ParsableCommand {
                 try appendLine(try jsonLine(report), to: runLog)
                 let score = report.validation?.mean ?? Double(report.epoch)
                 if score > best || keep == .last {
-                    best = score
+                    best = max(best, score)
                     metadata["epochs"] = "\(report.epoch)"
                     metadata["validation_dice"] = String(v.drop { $0 == " " })
                     try SafeTensors.write(network.exportWeights(backend: backend), as: common.weightsType, metadata: metadata, to: output)

@@ -36,7 +36,7 @@ public struct CropWindow: Sendable, Equatable {
     public func padded(toMultipleOf multiple: Int) -> CropWindow {
         var w = self
         for axis in 0..<2 {
-            let target = (size[axis] + multiple - 1) / multiple * multiple
+            let target = size[axis].roundedUp(toMultipleOf: multiple)
             let extra = target - size[axis]
             w.origin[axis] -= extra / 2
             w.size[axis] = target
@@ -76,5 +76,12 @@ public struct CropWindow: Sendable, Equatable {
                 body(grid, window, x1 - x0)
             }
         }
+    }
+}
+
+extension Int {
+    /// The smallest multiple of `multiple` that is at least this value (for non-negative values).
+    func roundedUp(toMultipleOf multiple: Int) -> Int {
+        (self + multiple - 1) / multiple * multiple
     }
 }

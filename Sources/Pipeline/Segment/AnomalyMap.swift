@@ -23,7 +23,7 @@ public struct AnomalyMapper {
         let plane = w * h
         let cell = model.gan.configuration.patchStride
         // The discriminator's grid needs sides that are multiples of its patch: pad right and bottom with 0.
-        let (pw, ph) = ((w + cell - 1) / cell * cell, (h + cell - 1) / cell * cell)
+        let (pw, ph) = (w.roundedUp(toMultipleOf: cell), h.roundedUp(toMultipleOf: cell))
         let channels = model.channels
         var out = [Float](repeating: 0, count: study.window.voxelCount)
         let slices = study.brainSlices
@@ -57,7 +57,7 @@ public struct AnomalyMapper {
         let (w, h) = (study.width, study.height)
         let plane = w * h
         let multiple = model.gan.configuration.sizeMultiple
-        let (pw, ph) = ((w + multiple - 1) / multiple * multiple, (h + multiple - 1) / multiple * multiple)
+        let (pw, ph) = (w.roundedUp(toMultipleOf: multiple), h.roundedUp(toMultipleOf: multiple))
         let channels = model.channels
         var out = [Float](repeating: 0, count: study.window.voxelCount)
         for start in stride(from: 0, to: slices.count, by: batchSize) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GPU benchmark: ganet-seg on Vulkan (`devices`, `bench` at batch 8 and 32, one timed `segment`) and,
+# GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 and 8 on tensor cores, with a
+# per-kernel profile and a check against the CPU, and at batch 32 on the portable fp32 shader; one timed `segment`) and,
 # on the same card, the same U-Net and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32,
 # tf32, fp16; NCHW and channels_last) at the same batch sizes and slice size, for docs/performance.md.
 #
@@ -108,9 +109,16 @@ run_body() {
     echo "== ganet-seg devices"
     timeout 60 "${gs[@]}" devices || failed=$((failed + 1))
     local b size=""
-    for b in 8 32; do
-        echo "== ganet-seg bench --device gpu --repeat 3 --batch-size $b"
-        timeout 120 "${gs[@]}" bench "$study" --model "$model" --device gpu --repeat 3 --batch-size "$b" \
+    # Tensor cores (where the device has them): batch 32 with a per-kernel profile and a check of the
+    # labels against the CPU backend, then batch 8; then the portable fp32 shader at batch 32.
+    for b in 32 8 portable; do
+        local env=() args=(--batch-size "${b/portable/32}" --repeat 5)
+        case $b in
+            32) args+=(--profile --check-against-cpu) ;;
+            portable) env=(GANET_SEG_TENSOR_CORES=0); args+=(--profile) ;;
+        esac
+        echo "== ${env[*]} ganet-seg bench --device gpu ${args[*]}"
+        env "${env[@]}" timeout 150 "${gs[@]}" bench "$study" --model "$model" --device gpu "${args[@]}" \
             | tee "$work/bench-$b.txt"
         [ "${PIPESTATUS[0]}" = 0 ] || { echo "(failed)"; failed=$((failed + 1)); }
         # "U-Net: 132 slices of 144 x 176, batch 8: ..." gives the slice size (width x height).
@@ -134,7 +142,7 @@ run_body() {
         --height "$height" --width "$width" --dtype fp32 tf32 fp16 --memory-format nchw nhwc \
         --runs 20 --warmup 5 --json "$out/torch-baseline.json" || { echo "(failed)"; failed=$((failed + 1)); }
     echo "== summary ($((SECONDS - t0)) s)"
-    grep -h '^study \|^U-Net:' "$work"/bench-*.txt
+    grep -h '^study \|^U-Net:\|^labels against' "$work"/bench-*.txt
     echo "$failed step(s) failed"
     [ "$failed" = 0 ]
 }

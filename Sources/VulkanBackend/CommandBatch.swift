@@ -9,7 +9,7 @@ struct CommandBatch {
     /// Descriptor sets per descriptor pool; pools are added as a batch grows and reset after it.
     private static let setsPerPool = 256
     /// Commands after which the batch is submitted early, bounding its descriptor pools.
-    private static let commandLimit = 4096
+    static let commandLimit = 4096
     /// Staging bytes after which the batch is submitted early, bounding upload memory.
     private static let stagingLimit = 256 << 20
 
@@ -22,6 +22,8 @@ struct CommandBatch {
     private var stagingBytes = 0
     private var commandCount = 0
     private var isRecording = false
+    /// Set while profiling: times every command.
+    var timer: KernelTimer?
 
     init(queueFamily: UInt32, on device: LogicalDevice) throws {
         var poolInfo = VkCommandPoolCreateInfo()
@@ -71,19 +73,23 @@ struct CommandBatch {
         return set!
     }
 
-    /// Records one command with `body`, then the barrier that orders it before the next.
-    mutating func record(on device: LogicalDevice, _ body: (VkCommandBuffer) -> Void) throws {
+    /// Records one command with `body`, then the barrier that orders it before the next; `label`
+    /// names it in the timer's totals.
+    mutating func record(_ label: @autoclosure () -> String, on device: LogicalDevice,
+                         _ body: (VkCommandBuffer) -> Void) throws {
         if !isRecording {
             var begin = VkCommandBufferBeginInfo()
             begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
             begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT.rawValue
             try check(device.vk.vkBeginCommandBuffer(commands, &begin), "vkBeginCommandBuffer")
             isRecording = true
+            timer?.begin(commands, on: device)
         }
         body(commands)
         barrier(on: device, to: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
                 access: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
                     | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue)
+        timer?.end(label(), commands, on: device)
         commandCount += 1
     }
 
@@ -111,6 +117,7 @@ struct CommandBatch {
         }
         try check(device.vk.vkWaitForFences(device.handle, 1, &fence, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences")
         try check(device.vk.vkResetFences(device.handle, 1, &fence), "vkResetFences")
+        try timer?.collect(on: device)
         try check(device.vk.vkResetCommandPool(device.handle, commandPool, 0), "vkResetCommandPool")
         for pool in descriptorPools {
             try check(device.vk.vkResetDescriptorPool(device.handle, pool, 0), "vkResetDescriptorPool")
@@ -124,6 +131,7 @@ struct CommandBatch {
 
     /// Destroys the pools and the fence (the device must be idle).
     func destroy(on device: LogicalDevice) {
+        timer?.destroy(on: device)
         for pool in descriptorPools { device.vk.vkDestroyDescriptorPool(device.handle, pool, nil) }
         device.vk.vkDestroyFence(device.handle, fence, nil)
         device.vk.vkDestroyCommandPool(device.handle, commandPool, nil)

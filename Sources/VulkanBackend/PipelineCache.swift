@@ -18,6 +18,11 @@ struct PipelineCache {
     struct Variant: Hashable {
         let kernel: Kernel
         let constants: [Int32]
+
+        /// The shader's name and constants, as profiles list it ("conv_coopmat 0,1").
+        var label: String {
+            constants.isEmpty ? kernel.rawValue : kernel.rawValue + " " + constants.map(String.init).joined(separator: ",")
+        }
     }
 
     /// Push-constant bytes every layout declares: the minimum `maxPushConstantsSize` Vulkan guarantees.

@@ -37,17 +37,22 @@ private struct ConvProblem {
 extension VulkanBackend {
     /// Output tile of `conv.comp` (rows and columns).
     private static let tile = 64
+    /// Output tile of `conv_coopmat.comp` (rows, columns).
+    private static let tensorCoreTile = (m: 64, n: 128)
 
-    /// Runs `conv.comp` in `mode` into `out` with `splits` slices of K (partial sums side by side).
+    /// Runs `conv.comp` in `mode` into `out` with `splits` slices of K (partial sums side by side),
+    /// or, for the forward and input-gradient products on a device with tensor cores, `conv_coopmat.comp`.
     private func convolve(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor, bias: Tensor?,
                           into out: DeviceBuffer, splits: Int = 1) {
         let (m, n, k) = problem.gemm(mode)
         if let bias { precondition(bias.shape == Shape(1, m, 1, 1), "bias \(bias.shape) for \(m) channels") }
         let splitK = (k + splits - 1) / splits
+        let (kernel, tile) = context.tensorCores && mode != .weightGradient
+            ? (Kernel.convTensorCores, Self.tensorCoreTile) : (.conv, (m: Self.tile, n: Self.tile))
         // Without a bias the binding still needs a buffer; the shader never reads it.
-        launch(.conv, constants: [mode.rawValue, bias == nil ? 0 : 1],
+        launch(kernel, constants: [mode.rawValue, bias == nil ? 0 : 1],
                [buffer(a), buffer(b), buffer(bias ?? a), out], ints: problem.push(splitK: splitK),
-               groups: (min(65535, (n + Self.tile - 1) / Self.tile), (m + Self.tile - 1) / Self.tile, splits))
+               groups: (min(65535, (n + tile.n - 1) / tile.n), (m + tile.m - 1) / tile.m, splits))
     }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {

@@ -18,7 +18,7 @@ public final class VulkanBackend: Backend {
     public init(device: VulkanDevice) throws {
         context = try VulkanContext(device)
         self.device = device
-        deviceName = "Vulkan \(device.name) (\(device.kind.rawValue))"
+        deviceName = "Vulkan \(device.name) (\(device.kind.rawValue)\(context.tensorCores ? ", tensor cores fp16" : ""))"
     }
 
     /// Opens the preferred device: the first discrete GPU, else the first integrated one; CPU-type
@@ -34,6 +34,25 @@ public final class VulkanBackend: Backend {
 
     /// Runs every recorded op and waits for it, throwing the device's error if it failed.
     public func synchronize() throws { try context.synchronize() }
+
+    // MARK: Profiling
+
+    /// GPU time of one kind of command: a shader with its constants ("conv_coopmat 0,1"), or
+    /// "upload", "download", "fill", "copy".
+    public struct KernelTime: Sendable {
+        public let label: String
+        public let count: Int
+        public let seconds: Double
+    }
+
+    /// Starts timing every command on the device (timestamps after each; a little slower).
+    public func startProfiling() throws { try context.startProfiling() }
+
+    /// The GPU time per kind of command since `startProfiling()`, longest first.
+    public func kernelTimes() throws -> [KernelTime] {
+        try context.kernelTimes().map { KernelTime(label: $0.key, count: $0.value.count, seconds: $0.value.seconds) }
+            .sorted { $0.seconds > $1.seconds }
+    }
 
     // MARK: Memory
 

@@ -1,5 +1,6 @@
 import CVulkan
 import Synchronization
+import Glibc
 
 /// The one owner of a backend's Vulkan objects: instance, device, queue, buffer pools, pipelines
 /// and the command batch.
@@ -10,6 +11,11 @@ import Synchronization
 final class VulkanContext: @unchecked Sendable {
     let device: VulkanDevice
     let memory: MemoryPlan
+    /// Convolutions run on tensor cores (`conv_coopmat.comp`): the device has them and the
+    /// environment does not turn them off (`GANET_SEG_TENSOR_CORES=0`, to compare the portable path).
+    let tensorCores: Bool
+    /// Nanoseconds per timestamp tick.
+    private let timestampPeriod: Float
     private let instance: VulkanInstance
     private let logical: LogicalDevice
     private let queue: VkQueue
@@ -36,8 +42,12 @@ final class VulkanContext: @unchecked Sendable {
             throw VulkanError.noDevice("\(device.name) is no longer present")
         }
         let physical = physicals[device.index]
+        var properties = VkPhysicalDeviceProperties()
+        instance.table.vkGetPhysicalDeviceProperties(physical, &properties)
+        timestampPeriod = properties.limits.timestampPeriod
         let family = try Self.computeQueueFamily(instance, physical)
-        let logical = try Self.createDevice(instance, physical, queueFamily: family)
+        let tensorCores = device.capabilities.tensorCores && getenv("GANET_SEG_TENSOR_CORES").map { String(cString: $0) } != "0"
+        let logical = try Self.createDevice(instance, physical, queueFamily: family, tensorCores: tensorCores)
         do {
             var queue: VkQueue?
             logical.vk.vkGetDeviceQueue(logical.handle, family, 0, &queue)
@@ -59,6 +69,7 @@ final class VulkanContext: @unchecked Sendable {
             throw error
         }
         self.device = device
+        self.tensorCores = tensorCores
         self.instance = instance
         self.logical = logical
         idleLimit = Int(clamping: min(max(device.memoryBytes / 4, 256 << 20), 4 << 30))
@@ -123,7 +134,7 @@ final class VulkanContext: @unchecked Sendable {
                 }
                 logical.vk.vkUpdateDescriptorSets(logical.handle, UInt32(writes.count), writes, 0, nil)
             }
-            try state.batch.record(on: logical) { commands in
+            try state.batch.record(variant.label, on: logical) { commands in
                 var set: VkDescriptorSet? = set
                 logical.vk.vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline)
                 logical.vk.vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, layout.pipeline, 0, 1, &set, 0, nil)
@@ -145,7 +156,7 @@ final class VulkanContext: @unchecked Sendable {
             let staging = try state.staging.take(bytes: bytes.count, on: logical)
             staging.mapped!.copyMemory(from: base, byteCount: bytes.count)
             state.batch.hold(staging)
-            try state.batch.record(on: logical) { commands in
+            try state.batch.record("upload", on: logical) { commands in
                 var region = VkBufferCopy(srcOffset: 0, dstOffset: 0, size: VkDeviceSize(bytes.count))
                 logical.vk.vkCmdCopyBuffer(commands, staging.buffer, target.buffer, 1, &region)
             }
@@ -157,7 +168,7 @@ final class VulkanContext: @unchecked Sendable {
     func fill(_ target: RawBuffer, bytes: Int, pattern: UInt32) throws {
         guard bytes > 0 else { return }
         try state.withLock { state in
-            try state.batch.record(on: logical) { commands in
+            try state.batch.record("fill", on: logical) { commands in
                 logical.vk.vkCmdFillBuffer(commands, target.buffer, 0, VkDeviceSize(bytes), pattern)
             }
             try submitIfFull(&state)
@@ -169,10 +180,30 @@ final class VulkanContext: @unchecked Sendable {
         let regions = regions.filter { $0.size > 0 }
         guard !regions.isEmpty else { return }
         try state.withLock { state in
-            try state.batch.record(on: logical) { commands in
+            try state.batch.record("copy", on: logical) { commands in
                 logical.vk.vkCmdCopyBuffer(commands, source.buffer, target.buffer, UInt32(regions.count), regions)
             }
             try submitIfFull(&state)
+        }
+    }
+
+    // MARK: Profiling
+
+    /// Starts timing every command from the next batch on (see `KernelTimer`).
+    func startProfiling() throws {
+        try state.withLock { state in
+            try finish(&state)
+            guard state.batch.timer == nil else { return }
+            state.batch.timer = try KernelTimer(capacity: CommandBatch.commandLimit, nanosecondsPerTick: timestampPeriod, on: logical)
+        }
+    }
+
+    /// GPU seconds and command counts per kind of command since profiling started, after running
+    /// what is recorded.
+    func kernelTimes() throws -> [String: KernelTimer.Total] {
+        try state.withLock { state in
+            try finish(&state)
+            return state.batch.timer?.totals ?? [:]
         }
     }
 
@@ -189,7 +220,7 @@ final class VulkanContext: @unchecked Sendable {
             }
             let staging = try state.staging.take(bytes: target.count, on: logical)
             defer { state.staging.give(staging) }
-            try state.batch.record(on: logical) { commands in
+            try state.batch.record("download", on: logical) { commands in
                 var region = VkBufferCopy(srcOffset: 0, dstOffset: 0, size: VkDeviceSize(target.count))
                 logical.vk.vkCmdCopyBuffer(commands, source.buffer, staging.buffer, 1, &region)
             }
@@ -227,22 +258,50 @@ final class VulkanContext: @unchecked Sendable {
         return UInt32(index)
     }
 
+    /// The extensions and features the tensor-core convolution needs (see `DeviceCapabilities`).
+    private static let tensorCoreExtensions = ["VK_NV_cooperative_matrix", "VK_KHR_shader_float16_int8",
+                                               "VK_KHR_vulkan_memory_model"]
+
     private static func createDevice(_ instance: VulkanInstance, _ physical: VkPhysicalDevice,
-                                     queueFamily: UInt32) throws -> LogicalDevice {
+                                     queueFamily: UInt32, tensorCores: Bool) throws -> LogicalDevice {
         var priority: Float = 1
         var handle: VkDevice?
-        let result = withUnsafePointer(to: &priority) { priority in
-            var queueInfo = VkDeviceQueueCreateInfo()
-            queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
-            queueInfo.queueFamilyIndex = queueFamily
-            queueInfo.queueCount = 1
-            queueInfo.pQueuePriorities = priority
-            return withUnsafePointer(to: &queueInfo) { queueInfo in
-                var info = VkDeviceCreateInfo()
-                info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                info.queueCreateInfoCount = 1
-                info.pQueueCreateInfos = queueInfo
-                return instance.table.vkCreateDevice(physical, &info, nil, &handle)
+        var cooperative = VkPhysicalDeviceCooperativeMatrixFeaturesNV()
+        cooperative.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV
+        cooperative.cooperativeMatrix = VkBool32(VK_TRUE)
+        var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
+        float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
+        float16.shaderFloat16 = VkBool32(VK_TRUE)
+        var memoryModel = VkPhysicalDeviceVulkanMemoryModelFeatures()
+        memoryModel.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
+        memoryModel.vulkanMemoryModel = VkBool32(VK_TRUE)
+        let extensions = (tensorCores ? tensorCoreExtensions : []).map { strdup($0) }
+        defer { extensions.forEach { free($0) } }
+        let result = withUnsafeMutablePointer(to: &cooperative) { cooperative in
+            withUnsafeMutablePointer(to: &float16) { float16 in
+                withUnsafeMutablePointer(to: &memoryModel) { memoryModel in
+                    float16.pointee.pNext = UnsafeMutableRawPointer(cooperative)
+                    memoryModel.pointee.pNext = UnsafeMutableRawPointer(float16)
+                    return withUnsafePointer(to: &priority) { priority in
+                        var queueInfo = VkDeviceQueueCreateInfo()
+                        queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+                        queueInfo.queueFamilyIndex = queueFamily
+                        queueInfo.queueCount = 1
+                        queueInfo.pQueuePriorities = priority
+                        return withUnsafePointer(to: &queueInfo) { queueInfo in
+                            extensions.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { names in
+                                var info = VkDeviceCreateInfo()
+                                info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                                info.pNext = tensorCores ? UnsafeRawPointer(memoryModel) : nil
+                                info.queueCreateInfoCount = 1
+                                info.pQueueCreateInfos = queueInfo
+                                info.enabledExtensionCount = UInt32(names.count)
+                                info.ppEnabledExtensionNames = names.baseAddress
+                                return instance.table.vkCreateDevice(physical, &info, nil, &handle)
+                            }
+                        }
+                    }
+                }
             }
         }
         try check(result, "vkCreateDevice")

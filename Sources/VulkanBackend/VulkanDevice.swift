@@ -13,9 +13,11 @@ public struct VulkanDevice: Hashable, Sendable, CustomStringConvertible {
     public let memoryBytes: UInt64
     /// The Vulkan version the driver supports, "major.minor.patch".
     public let apiVersion: String
+    /// Subgroup size, fp16 and tensor-core support.
+    public let capabilities: DeviceCapabilities
 
     public var description: String {
-        "\(name) (\(kind.rawValue), \(memoryBytes >> 20) MiB, Vulkan \(apiVersion))"
+        "\(name) (\(kind.rawValue), \(memoryBytes >> 20) MiB, Vulkan \(apiVersion); \(capabilities))"
     }
 
     /// The devices the Vulkan loader finds.

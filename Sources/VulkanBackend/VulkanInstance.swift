@@ -47,7 +47,7 @@ final class VulkanInstance {
         return devices.prefix(Int(count)).compactMap { $0 }
     }
 
-    /// Name, kind and memory of a physical device.
+    /// Name, kind, memory and capabilities of a physical device.
     func describe(_ physical: VkPhysicalDevice, index: Int) -> VulkanDevice {
         var properties = VkPhysicalDeviceProperties()
         table.vkGetPhysicalDeviceProperties(physical, &properties)
@@ -63,7 +63,8 @@ final class VulkanInstance {
         }
         let version = properties.apiVersion
         return VulkanDevice(index: index, name: name, kind: kind, memoryBytes: deviceLocalBytes(physical),
-                            apiVersion: "\(cvk_api_version_major(version)).\(cvk_api_version_minor(version)).\(cvk_api_version_patch(version))")
+                            apiVersion: "\(cvk_api_version_major(version)).\(cvk_api_version_minor(version)).\(cvk_api_version_patch(version))",
+                            capabilities: capabilities(physical))
     }
 
     func memoryProperties(_ physical: VkPhysicalDevice) -> VkPhysicalDeviceMemoryProperties {

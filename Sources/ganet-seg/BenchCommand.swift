@@ -6,6 +6,7 @@ import Networks
 import Pipeline
 import Reports
 import Volumes
+import VulkanBackend
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,6 +31,12 @@ struct Bench: ParsableCommand {
 
     @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).")
     var device: Device = .auto
+
+    @Flag(help: "On a Vulkan device, time one more U-Net pass per kernel (GPU timestamps) and list the kernels.")
+    var profile = false
+
+    @Flag(help: "Also label the slices on the CPU backend and count the voxels whose label agrees (checks a GPU's numbers).")
+    var checkAgainstCPU = false
 
     func validate() throws {
         guard runs >= 1, batchSize >= 1 else { throw ValidationError("--repeat and --batch-size must be at least 1") }
@@ -64,6 +71,24 @@ struct Bench: ParsableCommand {
                 _ = try ReportRenderer().write(ReportInput(study: loaded!, labels: labels), to: reportFolder)
             }
 
+            if profile, let gpu = backend as? VulkanBackend {
+                try gpu.startProfiling()
+                _ = predictor.predict(prepared!)
+                printProfile(try gpu.kernelTimes())
+            }
+            if checkAgainstCPU {
+                let reference = try benchModel(CPUBackend())
+                let expected = SlicePredictor(model: reference, batchSize: batchSize).predict(prepared!)
+                let agreeing = zip(classes, expected).count { $0 == $1 }
+                let tumour = expected.count { $0 != 0 }
+                let tumourAgreeing = zip(classes, expected).count { $0 == $1 && $1 != 0 }
+                print("""
+                    labels against the CPU backend: \(agreeing) of \(classes.count) voxels agree \
+                    (\(format(100 * Double(agreeing) / Double(max(1, classes.count)), 4))%), \
+                    \(tumourAgreeing) of its \(tumour) tumour voxels
+                    """)
+            }
+
             let p = prepared!
             let slices = p.brainSlices.count
             let flops = loadedModel.network.configuration.forwardFLOPs(height: p.height, width: p.width)
@@ -77,6 +102,18 @@ struct Bench: ParsableCommand {
                 OpenBLAS SGEMM 64x576x57600: \(format(sgemm, 1)) GFLOP/s; U-Net at \(format(100 * rate / sgemm, 0))% of it
                 peak resident memory: \(format(Double(peakResidentKiB()) / 1024, 0)) MiB
                 """)
+        }
+    }
+
+    /// One line per kind of GPU command: calls, total milliseconds, share of the total.
+    private func printProfile(_ times: [VulkanBackend.KernelTime]) {
+        let total = times.reduce(0) { $0 + $1.seconds }
+        print("GPU time per kernel, one more U-Net pass (timestamps; \(format(total * 1000, 1)) ms in all):")
+        for time in times {
+            let calls = String(time.count).padding(toLength: 7, left: true)
+            let milliseconds = format(time.seconds * 1000, 2).padding(toLength: 10, left: true)
+            let share = format(100 * time.seconds / max(total, 1e-12), 1).padding(toLength: 7, left: true)
+            print("  \(time.label.padding(toLength: 34))\(calls)\(milliseconds) ms\(share)%")
         }
     }
 

@@ -20,6 +20,9 @@
     X(vkGetPhysicalDeviceProperties) \
     X(vkGetPhysicalDeviceMemoryProperties) \
     X(vkGetPhysicalDeviceQueueFamilyProperties) \
+    X(vkGetPhysicalDeviceFeatures2) \
+    X(vkGetPhysicalDeviceProperties2) \
+    X(vkEnumerateDeviceExtensionProperties) \
     X(vkCreateDevice) \
     X(vkGetDeviceProcAddr)
 
@@ -65,7 +68,12 @@
     X(vkCreateFence) \
     X(vkDestroyFence) \
     X(vkWaitForFences) \
-    X(vkResetFences)
+    X(vkResetFences) \
+    X(vkCreateQueryPool) \
+    X(vkDestroyQueryPool) \
+    X(vkCmdResetQueryPool) \
+    X(vkCmdWriteTimestamp) \
+    X(vkGetQueryPoolResults)
 
 #define CVK_FIELD(name) PFN_##name _Nonnull name;
 

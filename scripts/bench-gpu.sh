@@ -107,7 +107,11 @@ run_body() {
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit,pstate --format=csv
     nvidia-smi -q | head -n 16
     echo "== ganet-seg devices"
-    timeout 60 "${gs[@]}" devices || failed=$((failed + 1))
+    if ! VK_LOADER_DEBUG=error,warn timeout 60 "${gs[@]}" devices; then
+        failed=$((failed + 1))
+        ls -l /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1
+        ls /usr/local/nvidia/lib64 2>&1 | head -n 40
+    fi
     local b size=""
     # Tensor cores (where the device has them): batch 32 with a per-kernel profile and a check of the
     # labels against the CPU backend, then batch 8; then the portable fp32 shader at batch 32.
@@ -118,7 +122,7 @@ run_body() {
             portable) env=(GANET_SEG_TENSOR_CORES=0); args+=(--profile) ;;
         esac
         echo "== ${env[*]} ganet-seg bench --device gpu ${args[*]}"
-        env "${env[@]}" timeout 150 "${gs[@]}" bench "$study" --model "$model" --device gpu "${args[@]}" \
+        env "${env[@]}" timeout 100 "${gs[@]}" bench "$study" --model "$model" --device gpu "${args[@]}" \
             | tee "$work/bench-$b.txt"
         [ "${PIPESTATUS[0]}" = 0 ] || { echo "(failed)"; failed=$((failed + 1)); }
         # "U-Net: 132 slices of 144 x 176, batch 8: ..." gives the slice size (width x height).

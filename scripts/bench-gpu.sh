@@ -59,6 +59,15 @@ prepare() {
     done
     XZ_OPT=-6 nice -n 19 tar -C "$stage" -cJf "$dir/$bundle" bin lib
     echo "bundle: $(cd "$stage" && find bin lib -type f | sort | tr '\n' ' ')"
+    # NVIDIA's Vulkan driver on the lent machines starts only with GLVND's libraries installed
+    # system-wide: Debian's packages, unpacked into / there by `run`.
+    mkdir -p "$dir/gl"
+    local apt=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists="$stage/lists")
+    mkdir -p "$stage/lists/partial"
+    if ! { apt-get "${apt[@]}" update >/dev/null 2>&1 &&
+           (cd "$dir/gl" && apt-get "${apt[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null 2>&1); }; then
+        echo "could not download the GLVND and Vulkan loader packages (apt-get download): run may find no driver" >&2
+    fi
     rm -rf "$stage"
     cp "$root/scripts/bench-gpu.sh" "$root/scripts/torch_baseline.py" "$root/scripts/unet_reference.py" "$dir/"
     case $dir/ in
@@ -88,8 +97,14 @@ run_body() {
 
     # Vulkan: the carried loader finds NVIDIA's driver through its ICD file (under /usr/local/nvidia
     # on the lent machines, where VK_DRIVER_FILES must name it), the driver's libraries
-    # (libGLX_nvidia.so.0) through the library path.
-    local icd libpath=$work/lib d
+    # (libGLX_nvidia.so.0) through the library path, and GLVND's where `prepare` put their packages.
+    local icd libpath=$work/lib d deb
+    if [ "$(id -u)" = 0 ] && ! ldconfig -p | grep -q 'libGLX\.so\.0 '; then
+        for deb in "$dir"/gl/*.deb; do [ -e "$deb" ] && dpkg -x "$deb" /; done
+        ldconfig
+    fi
+    [ -f /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json ] &&
+        export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
     for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
                /etc/vulkan/icd.d/nvidia_icd.json; do
         if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$icd" ]; then
@@ -138,17 +153,26 @@ run_body() {
         cp "$metrics" "$out/metrics.json"
         python3 -c "import json,sys; print('timings_ms', json.load(open(sys.argv[1])).get('timings_ms'))" "$metrics"
     fi
-    local width height
+    if [ "${BASELINE:-1}" = 0 ]; then
+        echo "== PyTorch baseline skipped (BASELINE=0)"
+    else
+        torch_baseline "$dir" "$out" "$model" "$size" || failed=$((failed + 1))
+    fi
+    echo "== summary ($((SECONDS - t0)) s)"
+    grep -h '^study \|^U-Net:\|^labels against' "$work"/bench-*.txt
+    echo "$failed step(s) failed"
+    [ "$failed" = 0 ]
+}
+
+# The same U-Net and weights in PyTorch/cuDNN at the slice size `bench` reported ("W H").
+torch_baseline() {
+    local dir=$1 out=$2 model=$3 size=$4 width height
     read -r width height <<<"${size:-144 176}"
     [ -n "$size" ] || echo "no slice size in the bench output: using 144 x 176"
     echo "== PyTorch/cuDNN, same network and weights, $width x $height slices (W x H), batch 8 and 32"
     PYTHONUNBUFFERED=1 timeout 150 python3 "$dir/torch_baseline.py" --weights "$model" --batch 8 32 \
         --height "$height" --width "$width" --dtype fp32 tf32 fp16 --memory-format nchw nhwc \
-        --runs 20 --warmup 5 --json "$out/torch-baseline.json" || { echo "(failed)"; failed=$((failed + 1)); }
-    echo "== summary ($((SECONDS - t0)) s)"
-    grep -h '^study \|^U-Net:\|^labels against' "$work"/bench-*.txt
-    echo "$failed step(s) failed"
-    [ "$failed" = 0 ]
+        --runs 20 --warmup 5 --json "$out/torch-baseline.json" || { echo "(failed)"; return 1; }
 }
 
 case ${1:-} in

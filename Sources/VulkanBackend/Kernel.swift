@@ -1,6 +1,7 @@
 /// The compute shaders (`Shaders/<rawValue>.comp`) and how many storage buffers each binds.
 enum Kernel: String, CaseIterable {
     case conv
+    case convTiled = "conv_tiled"
     case convTensorCores = "conv_coopmat"
     case unary
     case unaryBackward = "unary_backward"
@@ -21,7 +22,7 @@ enum Kernel: String, CaseIterable {
         switch self {
         case .unary, .sum, .sumPartial, .softmax, .laplacian: 2
         case .binary, .softmaxBackward, .maxPool, .maxPoolBackward: 3
-        case .conv, .convTensorCores, .unaryBackward: 4
+        case .conv, .convTiled, .convTensorCores, .unaryBackward: 4
         case .instanceNorm: 6
         case .adam: 7
         case .instanceNormBackward: 8
@@ -31,6 +32,6 @@ enum Kernel: String, CaseIterable {
     /// The most bindings of any kernel (sizes the descriptor pools).
     static let maxBindings = allCases.map(\.bindings).max()!
 
-    /// Workgroup size of every kernel (`local_size_x`) but `conv_coopmat`, which sizes its own grid.
+    /// Workgroup size of every kernel (`local_size_x`) but `conv_tiled` and `conv_coopmat` (128).
     static let workgroupSize = 256
 }

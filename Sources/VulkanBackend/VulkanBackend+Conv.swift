@@ -37,22 +37,43 @@ private struct ConvProblem {
 extension VulkanBackend {
     /// Output tile of `conv.comp` (rows and columns).
     private static let tile = 64
-    /// Output tile of `conv_coopmat.comp` (rows, columns).
-    private static let tensorCoreTile = (m: 64, n: 128)
+    /// Output tile of `conv_tiled.comp` and `conv_coopmat.comp` (rows, columns).
+    private static let gemmTile = (m: 64, n: 128)
 
-    /// Runs `conv.comp` in `mode` into `out` with `splits` slices of K (partial sums side by side),
-    /// or, for the forward and input-gradient products on a device with tensor cores, `conv_coopmat.comp`.
+    /// Runs a convolution product into `out`: `conv_coopmat.comp` on tensor cores or `conv_tiled.comp`
+    /// where they compute it, else `conv.comp` with `splits` slices of K (partial sums side by side).
     private func convolve(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor, bias: Tensor?,
                           into out: DeviceBuffer, splits: Int = 1) {
         let (m, n, k) = problem.gemm(mode)
         if let bias { precondition(bias.shape == Shape(1, m, 1, 1), "bias \(bias.shape) for \(m) channels") }
-        let splitK = (k + splits - 1) / splits
-        let (kernel, tile) = context.tensorCores && mode != .weightGradient
-            ? (Kernel.convTensorCores, Self.tensorCoreTile) : (.conv, (m: Self.tile, n: Self.tile))
         // Without a bias the binding still needs a buffer; the shader never reads it.
-        launch(kernel, constants: [mode.rawValue, bias == nil ? 0 : 1],
-               [buffer(a), buffer(b), buffer(bias ?? a), out], ints: problem.push(splitK: splitK),
-               groups: (min(65535, (n + tile.n - 1) / tile.n), (m + tile.m - 1) / tile.m, splits))
+        let buffers = [buffer(a), buffer(b), buffer(bias ?? a), out]
+        let constants = [mode.rawValue, bias == nil ? 0 : 1]
+        if let taps = gemmTaps(problem, mode) {
+            // Columns are the pixels of the convolution's output (for the transposed 2x2, of dy).
+            let columns = problem.output.n * problem.output.planeSize
+            launch(context.tensorCores ? .convTensorCores : .convTiled, constants: constants, buffers,
+                   ints: problem.push(splitK: k),
+                   groups: (min(65535, (columns + Self.gemmTile.n - 1) / Self.gemmTile.n),
+                            (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps))
+            return
+        }
+        let splitK = (k + splits - 1) / splits
+        launch(.conv, constants: constants, buffers, ints: problem.push(splitK: splitK),
+               groups: (min(65535, (n + Self.tile - 1) / Self.tile), (m + Self.tile - 1) / Self.tile, splits))
+    }
+
+    /// The workgroup layers (z) of `conv_gemm.glsl` for `mode`, or nil for the products it does not
+    /// compute: the weight gradient, and input gradients other than a kernel-equals-stride unpadded
+    /// one (the U-Net's upsampling, whose every output pixel takes one tap, one tap per layer).
+    private func gemmTaps(_ problem: ConvProblem, _ mode: ConvProblem.Mode) -> Int? {
+        switch mode {
+        case .forward: return 1
+        case .inputGradient:
+            let g = problem.geometry
+            return problem.kh == g.stride && problem.kw == g.stride && g.padding == 0 ? problem.kh * problem.kw : nil
+        case .weightGradient: return nil
+        }
     }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {

@@ -80,9 +80,14 @@ struct PipelineCache {
         layouts = [:]
     }
 
+    /// A folder of `<kernel>.spv` files that replace the embedded SPIR-V, for developing shaders
+    /// without rebuilding (`GANET_SEG_SHADER_DIR`; kernels without a file there stay embedded).
+    private static let shaderFolder = ProcessInfo.processInfo.environment["GANET_SEG_SHADER_DIR"]
+
     private mutating func module(_ kernel: Kernel, on device: LogicalDevice) throws -> VkShaderModule {
         if let module = modules[kernel] { return module }
-        guard let base64 = ShaderLibrary.spirv[kernel.rawValue], let bytes = Data(base64Encoded: base64) else {
+        let replacement = Self.shaderFolder.flatMap { FileManager.default.contents(atPath: "\($0)/\(kernel.rawValue).spv") }
+        guard let bytes = replacement ?? ShaderLibrary.spirv[kernel.rawValue].flatMap({ Data(base64Encoded: $0) }) else {
             preconditionFailure("no SPIR-V for kernel \(kernel.rawValue): run scripts/compile-shaders.sh")
         }
         // Copied into 32-bit words: pCode must be 4-byte aligned.

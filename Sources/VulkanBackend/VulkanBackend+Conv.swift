@@ -55,7 +55,8 @@ extension VulkanBackend {
             launch(context.tensorCores ? .convTensorCores : .convTiled, constants: constants, buffers,
                    ints: problem.push(splitK: k),
                    groups: (min(65535, (columns + Self.gemmTile.n - 1) / Self.gemmTile.n),
-                            (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps))
+                            (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps),
+                   detail: " M=\(m) N=\(columns) K=\(k)")
             return
         }
         let splitK = (k + splits - 1) / splits

@@ -96,13 +96,13 @@ public final class VulkanBackend: Backend {
 
     /// Records `kernel` over `buffers` (bindings 0, 1, ...) with integer then float push constants.
     /// The buffers are parameters, so their tensors stay alive until the dispatch is recorded; after
-    /// that they may be released (see `BufferPool`).
+    /// that they may be released (see `BufferPool`). `detail` tells this dispatch apart in profiles.
     func launch(_ kernel: Kernel, constants: [Int32] = [], _ buffers: [DeviceBuffer], ints: [Int], floats: [Float] = [],
-                groups: (x: Int, y: Int, z: Int)) {
+                groups: (x: Int, y: Int, z: Int), detail: @autoclosure () -> String = "") {
         let push = ints.map { UInt32(bitPattern: Int32($0)) } + floats.map(\.bitPattern)
         must {
             try context.dispatch(PipelineCache.Variant(kernel: kernel, constants: constants), buffers: buffers.map(\.raw),
-                                 push: push, groups: groups)
+                                 push: push, groups: groups, detail: detail())
         }
     }
 

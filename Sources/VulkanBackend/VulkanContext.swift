@@ -114,7 +114,7 @@ final class VulkanContext: @unchecked Sendable {
     /// Records one dispatch of `variant` over `groups` workgroups with `buffers` at bindings 0, 1, ...
     /// and `push` as push constants.
     func dispatch(_ variant: PipelineCache.Variant, buffers: [RawBuffer], push: [UInt32],
-                  groups: (x: Int, y: Int, z: Int)) throws {
+                  groups: (x: Int, y: Int, z: Int), detail: @autoclosure () -> String = "") throws {
         precondition(buffers.count == variant.kernel.bindings, "\(variant.kernel) binds \(variant.kernel.bindings) buffers")
         precondition(push.count * 4 <= PipelineCache.pushConstantBytes, "push constants too large")
         try state.withLock { state in
@@ -134,7 +134,7 @@ final class VulkanContext: @unchecked Sendable {
                 }
                 logical.vk.vkUpdateDescriptorSets(logical.handle, UInt32(writes.count), writes, 0, nil)
             }
-            try state.batch.record(variant.label, on: logical) { commands in
+            try state.batch.record(variant.label + detail(), on: logical) { commands in
                 var set: VkDescriptorSet? = set
                 logical.vk.vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline)
                 logical.vk.vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, layout.pipeline, 0, 1, &set, 0, nil)

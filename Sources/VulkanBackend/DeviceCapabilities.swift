@@ -18,10 +18,10 @@ public struct DeviceCapabilities: Hashable, Sendable, CustomStringConvertible {
     /// (tensor cores on NVIDIA); empty without the extension.
     public let halfMatrixShapes: [MatrixShape]
 
-    /// Whether the tensor-core convolution (`conv_coopmat.comp`) can run: it is written for 16x8x16
+    /// Whether the tensor-core convolution (`conv_coopmat.comp`) can run: it is written for 16x16x16
     /// tiles, fp16 arithmetic, the Vulkan memory model and 32-wide subgroups.
     public var tensorCores: Bool {
-        float16 && memoryModel && subgroupSize == 32 && halfMatrixShapes.contains(MatrixShape(m: 16, n: 8, k: 16))
+        float16 && memoryModel && subgroupSize == 32 && halfMatrixShapes.contains(MatrixShape(m: 16, n: 16, k: 16))
     }
 
     public var description: String {

@@ -7,9 +7,9 @@
 //                      conv.comp's MODE 1 takes it: each output pixel takes one tap, so tap (ty, tx)
 //                      = gl_WorkGroupID.z is a 1x1 convolution of dy: M = I, N = batch*Ho*Wo (of dy),
 //                      K = O, A = weight[:, :, ty, tx] transposed, written to pixels (s*y + ty, s*x + tx)
-// Each invocation gathers one column of B. The including kernel defines TILE_T (the shared tiles'
-// element type) and, after the include, the three stages declared at the end.
-layout(local_size_x = 128) in;
+// Invocation t gathers column t % BN of B. The including kernel defines TILE_T (the shared tiles'
+// element type) and THREADS (128 or 256), and, after the include, the stages declared at the end.
+layout(local_size_x = THREADS) in;
 layout(constant_id = 0) const int MODE = 0;
 layout(constant_id = 1) const bool HAS_BIAS = false;
 layout(std430, binding = 0) readonly buffer ABuffer { float a[]; };
@@ -23,16 +23,22 @@ layout(push_constant) uniform Push {
     int splitK;                // unused (conv.comp's weight gradient alone splits K)
 } p;
 
-const int BM = 64, BN = 128, BK = 32, THREADS = 128;
-const int A_PER_THREAD = BM * BK / THREADS;
+// The host sizes the grid by this 64x128 tile (VulkanBackend.gemmTile).
+const int BM = 64, BN = 128, BK = 32;
+const int A_PER_THREAD = BM * BK / THREADS, B_PER_THREAD = BK * BN / THREADS;
 // Rows padded by 8 elements so that consecutive rows start in different banks (and, in fp16,
 // stay 16-byte aligned for cooperative-matrix loads).
 const int STRIDE_A = BK + 8, STRIDE_B = BN + 8;
 shared TILE_T tileA[BM * STRIDE_A];
 shared TILE_T tileB[BK * STRIDE_B];
+// Where each column of the current tile is written (see Column.outBase), for the epilogues.
+shared int columnOutBase[BN];
+shared bool columnValid[BN];
 
 int rowsM() { return MODE == 0 ? p.outC : p.inC; }
 int depthK() { return MODE == 0 ? p.inC * p.kH * p.kW : p.outC; }
+/// Elements of one channel plane of C.
+int planeC() { return MODE == 0 ? p.outH * p.outW : p.inH * p.inW; }
 // The gathered tensor (B's source) and the window of it that one column reads.
 int gatherC() { return MODE == 0 ? p.inC : p.outC; }
 int gatherH() { return MODE == 0 ? p.inH : p.outH; }
@@ -43,16 +49,15 @@ int windowW() { return MODE == 0 ? p.kW : 1; }
 /// The invocation's column of the current tile: where it reads B and writes C.
 struct Column {
     bool valid;
-    int n;           // sample
     int sampleBase;  // first element of the sample in B's source
     int y0, x0;      // top-left of its window in B's source
-    int outBase;     // element of C for row 0 (row m adds m * cH * cW)
+    int outBase;     // element of C for row 0 (row m adds m * planeC())
 };
 
 float regA[A_PER_THREAD];
-float regB[BK];
+float regB[B_PER_THREAD];
 
-/// Loads the K step at `kb` into registers: A[row0.., kb..] and the column's B[kb.., col].
+/// Loads the K step at `kb` into registers: A[row0.., kb..] and the invocation's rows of B[kb.., col].
 void fetch(int kb, int row0, Column col) {
     int M = rowsM(), K = depthK(), tap = int(gl_WorkGroupID.z);
     [[unroll]] for (int j = 0; j < A_PER_THREAD; ++j) {
@@ -62,9 +67,10 @@ void fetch(int kb, int row0, Column col) {
         regA[j] = v;
     }
     // K row k is channel i at window offset (ty, tx): decoded once, then stepped.
-    int taps = windowH() * windowW(), i = kb / taps, t = kb % taps, ty = t / windowW(), tx = t % windowW();
+    int k0 = kb + int(gl_LocalInvocationID.x) / BN * B_PER_THREAD;
+    int taps = windowH() * windowW(), i = k0 / taps, t = k0 % taps, ty = t / windowW(), tx = t % windowW();
     int C = gatherC(), H = gatherH(), W = gatherW();
-    [[unroll]] for (int r = 0; r < BK; ++r) {
+    [[unroll]] for (int r = 0; r < B_PER_THREAD; ++r) {
         int iy = col.y0 + ty, ix = col.x0 + tx;
         float v = 0.0;
         if (col.valid && i < C && iy >= 0 && iy < H && ix >= 0 && ix < W) v = b[col.sampleBase + (i * H + iy) * W + ix];
@@ -75,29 +81,28 @@ void fetch(int kb, int row0, Column col) {
 
 /// Stores the registers of `fetch` into the shared tiles.
 void stage() {
-    int t = int(gl_LocalInvocationID.x);
+    int t = int(gl_LocalInvocationID.x), row = t / BN * B_PER_THREAD, column = t % BN;
     [[unroll]] for (int j = 0; j < A_PER_THREAD; ++j) {
         int e = t + THREADS * j;
         tileA[(e / BK) * STRIDE_A + e % BK] = TILE_T(regA[j]);
     }
-    [[unroll]] for (int r = 0; r < BK; ++r) tileB[r * STRIDE_B + t] = TILE_T(regB[r]);
+    [[unroll]] for (int r = 0; r < B_PER_THREAD; ++r) tileB[(row + r) * STRIDE_B + column] = TILE_T(regB[r]);
 }
 
-/// Writes C[row, column] plus the bias (row relative to the tile's first).
-void storeC(Column col, int row0, int row, float v) {
+/// Writes C[row0 + row] of tile column `column` (as published in columnOutBase), if it exists.
+void storeC(int row0, int row, int column, float v) {
     int m = row0 + row;
-    if (!col.valid || m >= rowsM()) return;
-    if (HAS_BIAS) v += bias[m];
-    int cPlane = MODE == 0 ? p.outH * p.outW : p.inH * p.inW;
-    c[col.outBase + m * cPlane] = v;
+    if (columnValid[column] && m < rowsM()) c[columnOutBase[column] + m * planeC()] = v;
 }
 
 // Defined by the including kernel.
-void clearAccumulators();
+/// Sets the accumulators to zero (or to the bias of their rows).
+void clearAccumulators(int row0);
 /// Multiplies the staged tiles into the accumulators (shared tiles are ready; no barrier inside).
 void multiplyStaged();
-/// Writes the accumulators through storeC (may use barriers: called in uniform control flow).
-void writeTile(Column col, int row0);
+/// Writes the accumulators of the tile at (row0, col0) to C (called in uniform control flow, after
+/// a barrier that published columnOutBase and columnValid).
+void writeTile(int row0, int col0);
 
 void main() {
     int t = int(gl_LocalInvocationID.x);
@@ -107,18 +112,21 @@ void main() {
     int tap = int(gl_WorkGroupID.z);
     int tiles = (N + BN - 1) / BN;
     for (int tile = int(gl_WorkGroupID.x); tile < tiles; tile += int(gl_NumWorkGroups.x)) {
-        int index = tile * BN + t, q = index % pixels, y = q / planeW, x = q % planeW;
+        int index = tile * BN + t % BN, n = index / pixels, q = index % pixels, y = q / planeW, x = q % planeW;
         Column col;
         col.valid = index < N;
-        col.n = index / pixels;
-        col.sampleBase = col.n * gatherC() * gatherH() * gatherW();
+        col.sampleBase = n * gatherC() * gatherH() * gatherW();
         col.y0 = MODE == 0 ? y * p.stride - p.pad : y;
         col.x0 = MODE == 0 ? x * p.stride - p.pad : x;
         col.outBase = MODE == 0
-            ? col.n * rowsM() * pixels + q
-            : col.n * rowsM() * p.inH * p.inW + (y * p.stride + tap / p.kW) * p.inW + x * p.stride + tap % p.kW;
+            ? n * rowsM() * pixels + q
+            : n * rowsM() * p.inH * p.inW + (y * p.stride + tap / p.kW) * p.inW + x * p.stride + tap % p.kW;
+        if (t < BN) {
+            columnOutBase[t] = col.outBase;
+            columnValid[t] = col.valid;
+        }
 
-        clearAccumulators();
+        clearAccumulators(row0);
         fetch(0, row0, col);
         for (int kb = 0; kb < K; kb += BK) {
             stage();
@@ -127,6 +135,7 @@ void main() {
             multiplyStaged();
             barrier();
         }
-        writeTile(col, row0);
+        writeTile(row0, tile * BN);
+        barrier();  // before the next tile's columns are published
     }
 }

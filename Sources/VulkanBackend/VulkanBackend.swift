@@ -14,6 +14,9 @@ public final class VulkanBackend: Backend {
     public let deviceName: String
     let context: VulkanContext
 
+    /// Whether convolutions run on tensor cores (see `DeviceCapabilities.tensorCores`).
+    public var tensorCores: Bool { context.tensorCores }
+
     /// Opens `device`, one of `VulkanDevice.list()`.
     public init(device: VulkanDevice) throws {
         context = try VulkanContext(device)

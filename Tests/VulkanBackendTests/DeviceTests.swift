@@ -1,0 +1,51 @@
+import Compute
+import Testing
+@testable import VulkanBackend
+
+/// Device capabilities, the per-kernel profile, and the convolution products the GEMM kernels take
+/// over (conv_tiled on devices without tensor cores, such as lavapipe).
+@Suite(.enabled(if: skipReason == nil, Comment(rawValue: skipReason ?? "")))
+struct DeviceTests {
+    @Test func tensorCoresNeedEveryPart() {
+        let shapes = [DeviceCapabilities.MatrixShape(m: 16, n: 8, k: 16), .init(m: 16, n: 16, k: 16)]
+        func capabilities(subgroup: Int = 32, float16: Bool = true, memoryModel: Bool = true,
+                          shapes: [DeviceCapabilities.MatrixShape] = shapes) -> DeviceCapabilities {
+            DeviceCapabilities(subgroupSize: subgroup, float16: float16, memoryModel: memoryModel, halfMatrixShapes: shapes)
+        }
+        #expect(capabilities().tensorCores)
+        #expect(!capabilities(subgroup: 64).tensorCores)
+        #expect(!capabilities(float16: false).tensorCores)
+        #expect(!capabilities(memoryModel: false).tensorCores)
+        #expect(!capabilities(shapes: [shapes[0]]).tensorCores, "the kernel is written for 16x16x16")
+        #expect(capabilities().description == "subgroup 32, fp16, tensor cores, cooperative matrix fp16->fp32 16x8x16 16x16x16")
+    }
+
+    /// A backend of its own, so that no other test's commands enter its profile.
+    @Test func profileTimesEachConvolutionByShape() throws {
+        let gpu = try VulkanBackend(device: try vulkan().device)
+        try gpu.startProfiling()
+        let x = gpu.upload(randomValues(2 * 3 * 9 * 8, seed: 11), shape: Shape(2, 3, 9, 8))
+        let w = gpu.upload(randomValues(5 * 3 * 3 * 3, seed: 12), shape: Shape(5, 3, 3, 3))
+        _ = gpu.download(gpu.conv2d(x, weight: w, bias: nil, geometry: ConvGeometry(stride: 1, padding: 1)))
+        let times = try gpu.kernelTimes()
+        let kernel = gpu.tensorCores ? "conv_coopmat" : "conv_tiled"
+        let conv = times.first { $0.label == "\(kernel) 0,0 M=5 N=144 K=27" }
+        #expect(conv?.count == 1, "\(times.map(\.label))")
+        #expect((conv?.seconds ?? 0) > 0)
+        #expect(times.first { $0.label == "upload" }?.count == 2)
+        #expect(times.map(\.seconds) == times.map(\.seconds).sorted(by: >), "longest first")
+    }
+
+    /// The U-Net's upsampling (kernel = stride = 2, no padding) as four 1x1 products, with enough
+    /// channels for several K steps and columns for several tiles that cross samples.
+    @Test func upsamplingAcrossTiles() throws {
+        let gpu = try vulkan()
+        let geometry = ConvGeometry(stride: 2, padding: 0)
+        let x = randomPair(Shape(2, 40, 9, 11), seed: 13, on: gpu)
+        let w = randomPair(Shape(40, 20, 2, 2), seed: 14, on: gpu)
+        let b = randomPair(Shape(1, 20, 1, 1), seed: 15, on: gpu)
+        expectAgree(gpu.convTranspose2d(x.gpu, weight: w.gpu, bias: b.gpu, geometry: geometry),
+                    cpu.convTranspose2d(x.cpu, weight: w.cpu, bias: b.cpu, geometry: geometry), on: gpu,
+                    rtol: 1e-4, atol: 3e-4)
+    }
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 and 8 on tensor cores, with a
-# per-kernel profile and a check against the CPU, and at batch 32 on the portable fp32 shader; one timed `segment`) and,
-# on the same card, the same U-Net and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32,
-# tf32, fp16; NCHW and channels_last) at the same batch sizes and slice size, for docs/performance.md.
+# GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 with a per-kernel profile and a
+# check of the labels against the CPU backend, and at batch 8; the portable fp32 convolution at batch
+# 32 (GANET_SEG_TENSOR_CORES=0); one timed `segment`) and, on the same card, the same U-Net and weights
+# in PyTorch/cuDNN (scripts/torch_baseline.py: fp32, tf32, fp16; NCHW and channels_last) at the same
+# batch sizes and slice size, for docs/performance.md. BASELINE=0 skips PyTorch.
 #
 # The GPU machine has no Swift and none of our Debian libraries, so the binary is built here with the
 # Swift runtime linked in, and carried with the shared libraries ldd lists (glibc's own excepted;
-# libstdc++/libgcc_s go in lib/gcc, used only where the machine lacks them) and the Vulkan loader
-# (libvulkan.so.1, plus libGLdispatch.so.0 that NVIDIA's Vulkan driver needs), packed as one tar.xz.
+# libstdc++/libgcc_s go in lib/gcc, used only where the machine lacks them), the Vulkan loader, and
+# Debian's GLVND packages (unpacked into / there: NVIDIA's Vulkan driver needs them installed).
 #
 #   here:  swift build -c release --product ganet-seg --static-swift-stdlib
 #          bash scripts/bench-gpu.sh prepare DIR
@@ -178,5 +179,5 @@ torch_baseline() {
 case ${1:-} in
     prepare) shift; prepare "$@" ;;
     run) shift; run "$@" ;;
-    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

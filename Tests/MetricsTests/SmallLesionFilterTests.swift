@@ -32,4 +32,15 @@ import Testing
         #expect(atThree.labels[990] == 0)
         #expect(original.removingLesions(smallerThan: 0) == original)
     }
+
+    /// Voxels and 26-connected lesions per region of the same map (BraTS 2020 labels): WT is every
+    /// tumour label, TC leaves out oedema (2), ET is label 4 alone.
+    @Test func regionExtents() {
+        let original = map()
+        #expect(Region.wholeTumour.extent(in: original, convention: .brats2020) == (68, 3))
+        // TC: the block's 32 ET voxels; the speck's NCR (7,7,7) and ET (9,9,9) are not adjacent once
+        // the ED between them is left out; the lone ET voxel.
+        #expect(Region.tumourCore.extent(in: original, convention: .brats2020) == (35, 4))
+        #expect(Region.enhancingTumour.extent(in: original, convention: .brats2020) == (34, 3))
+    }
 }

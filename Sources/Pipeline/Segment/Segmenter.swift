@@ -101,9 +101,8 @@ public struct Segmenter {
         let labels = map.labels
         var regions: [String: MetricsDocument.RegionSummary] = [:]
         for region in Region.allCases {
-            let voxels = labels.reduce(0) { region.labels(in: options.outputConvention).contains($1) ? $0 + 1 : $0 }
-            regions[region.rawValue] = .init(volumeML: Double(voxels) * study.geometry.voxelVolume / 1000,
-                                             lesions: region.lesionCount(in: map, convention: options.outputConvention))
+            let (voxels, lesions) = region.extent(in: map, convention: options.outputConvention)
+            regions[region.rawValue] = .init(volumeML: Double(voxels) * study.geometry.voxelVolume / 1000, lesions: lesions)
         }
         lap(.postprocess)
 

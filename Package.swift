@@ -43,7 +43,7 @@ let package = Package(
 
         // The inbox service: watch, claim, process, publish; journald and sd_notify.
         .target(name: "Daemon", dependencies: [
-            "Pipeline", "Volumes", "Metrics", "CSystemd", "CLinux",
+            "Pipeline", "Volumes", "Metrics", "Compute", "CSystemd", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

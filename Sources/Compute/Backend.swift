@@ -71,6 +71,11 @@ public protocol Backend: AnyObject, Sendable {
     /// A human-readable device name for logs and metrics.
     var deviceName: String { get }
 
+    /// Waits until the queued ops have run, and throws `DeviceFailure` if the device failed since
+    /// it was opened (lost, out of memory). Ops cannot throw: after a failure they return
+    /// meaningless values, so callers check here before they use results. The CPU never fails.
+    func synchronize() throws
+
     // MARK: Memory
     /// Copies host values (NCHW order, `shape.count` of them) into a new tensor.
     func upload(_ values: [Float], shape: Shape) -> Tensor
@@ -149,6 +154,22 @@ public protocol Backend: AnyObject, Sendable {
     /// One fused Adam update of a parameter tensor and its moment estimates (see `AdamStep`).
     func adam(_ value: Tensor, gradient: Tensor, m: Tensor, v: Tensor, step: AdamStep)
         -> (value: Tensor, m: Tensor, v: Tensor)
+}
+
+/// A compute device stopped working: its results since the failure are meaningless. Another
+/// attempt, on the device opened anew or on another one, may succeed.
+public struct DeviceFailure: Error, CustomStringConvertible, Sendable {
+    /// The backend's `deviceName`.
+    public let device: String
+    /// What failed, in the device API's words.
+    public let reason: String
+
+    public init(device: String, reason: String) {
+        self.device = device
+        self.reason = reason
+    }
+
+    public var description: String { "\(device) failed: \(reason)" }
 }
 
 public extension Backend {

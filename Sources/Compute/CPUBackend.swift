@@ -17,6 +17,9 @@ public final class CPUBackend: Backend {
         deviceName = "CPU (OpenBLAS, \(Self.coreCount) threads)"
     }
 
+    /// Every op has run when it returns, and the CPU does not fail.
+    public func synchronize() {}
+
     // MARK: Storage access
 
     /// The host elements of a tensor this backend made.

@@ -5,9 +5,9 @@ import Compute
 ///
 /// Ops are recorded into one command buffer and run when the host needs a result (`download`,
 /// `scalar`, `synchronize`), so a network pass costs one submission. The `Backend` protocol's
-/// ops cannot throw: a device failure after start-up (device lost, out of device memory) stops
-/// the process with the `VulkanError`'s description. `synchronize()` surfaces the same errors as
-/// a thrown `VulkanError` for callers that want to check for them before reading results.
+/// ops cannot throw: a device failure (device lost, out of device memory) is kept, every later op
+/// does nothing (downloads give zeros), and `synchronize()` throws it as a `DeviceFailure`. The
+/// backend stays failed; open a new one to go on.
 public final class VulkanBackend: Backend {
     /// The device the backend runs on.
     public let device: VulkanDevice
@@ -35,8 +35,12 @@ public final class VulkanBackend: Backend {
         try self.init(device: device)
     }
 
-    /// Runs every recorded op and waits for it, throwing the device's error if it failed.
-    public func synchronize() throws { try context.synchronize() }
+    /// Runs every recorded op and waits for it; throws `DeviceFailure` if the device has failed.
+    public func synchronize() throws {
+        do { try context.synchronize() } catch let error as VulkanError {
+            throw DeviceFailure(device: deviceName, reason: error.description)
+        }
+    }
 
     // MARK: Profiling
 
@@ -69,7 +73,11 @@ public final class VulkanBackend: Backend {
     public func download(_ tensor: Tensor) -> [Float] {
         let source = buffer(tensor)
         return [Float](unsafeUninitializedCapacity: tensor.count) { values, count in
-            must { try context.download(source.raw, into: UnsafeMutableRawBufferPointer(values)) }
+            let copied = must(or: false) {
+                try context.download(source.raw, into: UnsafeMutableRawBufferPointer(values))
+                return true
+            }
+            if !copied { values.initialize(repeating: 0) }
             count = tensor.count
         }
     }
@@ -93,7 +101,8 @@ public final class VulkanBackend: Backend {
     /// A new tensor with uninitialised elements, and its buffer for an op to write.
     func allocate(_ shape: Shape) -> (Tensor, DeviceBuffer) {
         precondition(shape.count < Int(Int32.max), "tensor \(shape) too large for 32-bit shader indices")
-        let buffer = DeviceBuffer(raw: must { try context.makeBuffer(bytes: 4 * shape.count) }, context: context)
+        let buffer = DeviceBuffer(raw: must(or: context.placeholder) { try context.makeBuffer(bytes: 4 * shape.count) },
+                                  context: context)
         return (Tensor(shape: shape, storage: buffer), buffer)
     }
 
@@ -115,12 +124,22 @@ public final class VulkanBackend: Backend {
         (min(65535, max(1, (items + Kernel.workgroupSize - 1) / Kernel.workgroupSize)), 1, 1)
     }
 
-    /// Runs a context call, stopping the process on a device failure (see the type's documentation).
-    func must<T>(_ body: () throws -> T) -> T {
+    /// Runs a context call unless the device has failed; a failure it meets is kept for
+    /// `synchronize()` (see the type's documentation), and `fallback` stands in for its result.
+    func must<T>(or fallback: @autoclosure () -> T, _ body: () throws -> T) -> T {
+        guard context.failure == nil else { return fallback() }
         do {
             return try body()
+        } catch let error as VulkanError {
+            context.fail(error)
         } catch {
-            fatalError("\(deviceName): \(error)")
+            preconditionFailure("\(deviceName): \(error)")  // context calls throw VulkanError alone
         }
+        return fallback()
+    }
+
+    /// `must` for calls without a result.
+    func must(_ body: () throws -> Void) {
+        must(or: (), body)
     }
 }

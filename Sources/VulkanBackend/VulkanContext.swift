@@ -29,7 +29,12 @@ final class VulkanContext: @unchecked Sendable {
         var staging: BufferPool
         var pipelines = PipelineCache()
         var batch: CommandBatch
+        /// The first device failure; once set, nothing more is recorded or submitted.
+        var failure: VulkanError?
     }
+
+    /// A buffer that stands in for tensors made after a failure: never bound, never recycled.
+    let placeholder: RawBuffer
 
     /// Idle staging bytes kept after a batch has run.
     private static let stagingIdleLimit = 64 << 20
@@ -56,12 +61,21 @@ final class VulkanContext: @unchecked Sendable {
             let memory = try MemoryPlan(instance.memoryProperties(physical),
                                         allowed: try Self.memoryTypeBits(usage: usage, on: logical),
                                         unified: device.kind == .integrated || device.kind == .cpu)
+            var tensors = BufferPool(memoryType: memory.tensorType, usage: usage, mapped: memory.tensorsMapped)
+            let placeholder = try tensors.take(bytes: 4, on: logical)
+            let batch: CommandBatch
+            do { batch = try CommandBatch(queueFamily: family, on: logical) } catch {
+                tensors.give(placeholder)
+                tensors.destroyAll(on: logical)
+                throw error
+            }
             state = Mutex(State(
-                tensors: BufferPool(memoryType: memory.tensorType, usage: usage, mapped: memory.tensorsMapped),
+                tensors: tensors,
                 staging: BufferPool(memoryType: memory.stagingType,
                                     usage: VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue,
                                     mapped: true),
-                batch: try CommandBatch(queueFamily: family, on: logical)))
+                batch: batch))
+            self.placeholder = placeholder
             self.queue = queue!
             self.memory = memory
         } catch {
@@ -80,6 +94,7 @@ final class VulkanContext: @unchecked Sendable {
             // Nothing recorded may still run when the objects go; a failure here has no one to report to.
             if let used = try? state.batch.submitAndWait(queue: queue, on: logical) { used.forEach { state.staging.give($0) } }
             _ = logical.vk.vkDeviceWaitIdle(logical.handle)
+            state.tensors.give(placeholder)
             state.batch.destroy(on: logical)
             state.pipelines.destroyAll(on: logical)
             state.tensors.destroyAll(on: logical)
@@ -106,7 +121,20 @@ final class VulkanContext: @unchecked Sendable {
 
     /// Takes back the buffer of a released tensor.
     func recycle(_ buffer: RawBuffer) {
+        guard buffer.buffer != placeholder.buffer else { return }
         state.withLock { $0.tensors.give(buffer) }
+    }
+
+    // MARK: Failure
+
+    /// The device failure that stopped this context, if any.
+    var failure: VulkanError? { state.withLock { $0.failure } }
+
+    /// Records a device failure (the first one counts): from now on nothing runs on the device.
+    func fail(_ error: VulkanError) {
+        state.withLock { state in
+            if state.failure == nil { state.failure = error }
+        }
     }
 
     // MARK: Recording
@@ -229,9 +257,16 @@ final class VulkanContext: @unchecked Sendable {
         }
     }
 
-    /// Submits everything recorded and waits until it has run.
+    /// Submits everything recorded and waits until it has run; throws the failure that stopped the
+    /// device, this time's or an earlier one.
     func synchronize() throws {
-        try state.withLock { try finish(&$0) }
+        try state.withLock { state in
+            if let failure = state.failure { throw failure }
+            do { try finish(&state) } catch let error as VulkanError {
+                state.failure = error
+                throw error
+            }
+        }
     }
 
     private func submitIfFull(_ state: inout State) throws {

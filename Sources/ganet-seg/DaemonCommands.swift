@@ -1,9 +1,11 @@
 import ArgumentParser
+import Compute
 import FoundationEssentials
 import Daemon
 import Glibc
 import Logging
 import Pipeline
+import Synchronization
 
 /// sysexits' EX_CONFIG: the unit's RestartPreventExitStatus, so a bad config does not restart-loop.
 private let configExitCode: Int32 = 78
@@ -35,20 +37,24 @@ struct Watch: ParsableCommand {
         }
     }
 
-    /// The segmenter for `settings` (model, device, label convention, read limits).
+    /// The segmenter for `settings` (model, device, label convention, read limits), opened anew
+    /// after a device failure.
     private func makeProcessor(_ settings: DaemonConfig) throws -> any StudyProcessor {
         var options = SegmenterOptions()
         options.outputConvention = settings.labelConvention
         options.minimumLesionVoxels = settings.minimumLesionVoxels
         options.readLimits = settings.readLimits
         options.softwareVersion = GanetSeg.version
-        let backend = try Device(argument: settings.device.rawValue)!.makeBackend()
-        let model = try SegmentationModel.load(path: settings.model, backend: backend)
-        if !settings.gan.isEmpty {
-            options.gan = try GANModel.load(path: settings.gan, backend: backend)
-            options.anomalyThreshold = settings.anomalyThreshold
+        return try SegmenterProcessor {
+            let backend = try Device(argument: settings.device.rawValue)!.makeBackend()
+            let model = try SegmentationModel.load(path: settings.model, backend: backend)
+            var options = options
+            if !settings.gan.isEmpty {
+                options.gan = try GANModel.load(path: settings.gan, backend: backend)
+                options.anomalyThreshold = settings.anomalyThreshold
+            }
+            return Segmenter(model: model, options: options)
         }
-        return SegmenterProcessor(segmenter: Segmenter(model: model, options: options))
     }
 }
 
@@ -77,15 +83,37 @@ private func reportConfigProblems(_ problems: [ConfigProblem]) -> Never {
 ///
 /// Unchecked Sendable: the model's weights are only read during inference and each call builds its
 /// own graph and tensors, so worker threads can share one Segmenter.
-struct SegmenterProcessor: StudyProcessor, @unchecked Sendable {
-    let segmenter: Segmenter
+/// Runs the daemon's studies through a `Segmenter`. When its device fails (`DeviceFailure`, which
+/// the daemon retries), the device and models are opened again for the studies that follow.
+final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
+    // Unchecked: `open` runs only from init and under a failure, and the segmenter is read and
+    // replaced under the mutex (a Segmenter is shared by the workers, as it was before).
+    private let open: () throws -> Segmenter
+    private let segmenter: Mutex<Segmenter>
+
+    /// - Parameter open: makes the segmenter (backend, models); called now and after each device failure.
+    init(open: @escaping () throws -> Segmenter) throws {
+        self.open = open
+        segmenter = Mutex(try open())
+    }
 
     func process(studyAt input: String, into output: String,
                  progress: @Sendable (String) -> Void) throws -> ProcessingSummary {
+        let segmenter = self.segmenter.withLock { $0 }
         var reported = ""
-        let metrics = try segmenter.segment(studyAt: input, into: output) { stage, fraction in
-            let note = stage == .predict ? "predict \(Int(fraction * 100))%" : stage.rawValue
-            if note != reported { progress(note); reported = note }
+        let metrics: MetricsDocument
+        do {
+            metrics = try segmenter.segment(studyAt: input, into: output) { stage, fraction in
+                let note = stage == .predict ? "predict \(Int(fraction * 100))%" : stage.rawValue
+                if note != reported { progress(note); reported = note }
+            }
+        } catch let failure as DeviceFailure {
+            // Reopen for the next attempt; if that fails too, the next study meets the failed device
+            // again and the daemon keeps retrying within its limits.
+            self.segmenter.withLock { current in
+                if let reopened = try? open() { current = reopened }
+            }
+            throw failure
         }
         let stages = Segmenter.Stage.allCases.compactMap { stage in
             metrics.timingsMS[stage.rawValue].map { (stage: stage.rawValue, milliseconds: Int($0)) }

@@ -141,6 +141,18 @@ import Testing
         #expect(fixture.list("failed").isEmpty)
     }
 
+    /// A lost GPU is transient: the study is tried again (the real processor reopens the device).
+    @Test func deviceFailureIsRetried() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor(.loseDeviceOnce)
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        try fixture.drop("GPU")
+        #expect(eventually { fixture.list("outbox") == ["GPU"] })
+        #expect(processor.callCounts == ["GPU": 2])
+        #expect(fixture.list("failed").isEmpty)
+    }
+
     @Test func persistentDiskFullKeepsTheInputAndEndsInFailed() throws {
         let fixture = try SpoolFixture()
         let processor = StubProcessor(.failTransiently(times: 100))

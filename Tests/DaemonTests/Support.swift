@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import Glibc
 import Logging
@@ -81,6 +82,8 @@ final class StubProcessor: StudyProcessor {
         case succeed
         /// Throws a transient error on the first `n` attempts per study.
         case failTransiently(times: Int)
+        /// Throws a compute device's failure on the first attempt per study.
+        case loseDeviceOnce
         /// Waits until `release()` (or 30 s), reporting progress meanwhile.
         case block
     }
@@ -108,6 +111,8 @@ final class StubProcessor: StudyProcessor {
         case .succeed: break
         case .failTransiently(let times):
             if attempt <= times { throw VolumeError.writeFailed(path: output, reason: "No space left on device") }
+        case .loseDeviceOnce:
+            if attempt == 1 { throw DeviceFailure(device: "Vulkan test GPU", reason: "the Vulkan device was lost") }
         case .block:
             let deadline = Date().addingTimeInterval(30)
             while !released.withLock({ $0 }) && Date() < deadline {

@@ -49,3 +49,25 @@ struct DeviceTests {
                     rtol: 1e-4, atol: 3e-4)
     }
 }
+
+/// After a device failure the backend does no more work, returns zeros, and `synchronize()` reports
+/// the failure; the failure is injected where a failing Vulkan call would record it.
+@Suite(.enabled(if: skipReason == nil, Comment(rawValue: skipReason ?? "")))
+struct DeviceFailureTests {
+    @Test func failureIsKeptAndReportedBySynchronize() throws {
+        let gpu = try VulkanBackend(device: try vulkan().device)
+        let x = gpu.upload([1, 2, 3, 4], shape: Shape(1, 1, 2, 2))
+        try gpu.synchronize()
+        gpu.context.fail(.deviceLost)
+        gpu.context.fail(.outOfDeviceMemory)  // the first failure counts
+        let y = gpu.pointwise(x, .relu)
+        let made = gpu.upload([5, 6], shape: Shape(1, 1, 1, 2))
+        #expect(gpu.download(y) == [0, 0, 0, 0])
+        #expect(gpu.download(made) == [0, 0])
+        #expect(throws: DeviceFailure.self) { try gpu.synchronize() }
+        do { try gpu.synchronize() } catch let failure as DeviceFailure {
+            #expect(failure.reason == "the Vulkan device was lost")
+            #expect(failure.device == gpu.deviceName)
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import CLinux
+import Compute
 import Pipeline
 import Volumes
 
@@ -50,6 +51,12 @@ extension VolumeError: ClassifiedError {
         if case .writeFailed = self { return true }
         return false
     }
+}
+
+/// A compute device that failed (lost, out of memory) may work again: the processor reopens it.
+extension DeviceFailure: ClassifiedError {
+    public var stage: String { "segment" }
+    public var isTransient: Bool { true }
 }
 
 extension SystemError: ClassifiedError {

@@ -71,6 +71,8 @@ public struct Segmenter {
 
         let predictor = SlicePredictor(model: model, batchSize: options.batchSize)
         let classes = predictor.predict(prepared) { done, total in progress(.predict, Double(done) / Double(total)) }
+        // A device that failed mid-way returned meaningless labels: stop before anything is written.
+        try model.backend.synchronize()
         lap(.predict)
 
         var anomalyMap: [Float]?
@@ -91,6 +93,7 @@ public struct Segmenter {
                 original: prepared.window.insert(prepared.channels[first], into: dims, background: 0),
                 labels: [], inpainted: prepared.window.insert(inpainted, into: dims, background: 0),
                 anomaly: anomalyMap!, slices: shown.map { $0 + prepared.window.origin[2] })
+            try gan.backend.synchronize()
             lap(.anomaly)
         }
 

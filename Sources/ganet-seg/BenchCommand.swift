@@ -60,6 +60,14 @@ struct Bench: ParsableCommand {
             try time("read (4 modalities + labels)") { loaded = try Study.load(folder) }
             try time("preprocess") { prepared = try Preprocessor()(loaded!) }
             let forward = try time("U-Net forward, all brain slices") { classes = predictor.predict(prepared!) }
+            try backend.synchronize()  // a device that failed gave meaningless labels
+            // Right after the timed passes, while the GPU still runs at its working clocks.
+            var kernelTimes: [VulkanBackend.KernelTime]?
+            if profile, let gpu = backend as? VulkanBackend {
+                try gpu.startProfiling()
+                _ = predictor.predict(prepared!)
+                kernelTimes = try gpu.kernelTimes()
+            }
             if let truth = loaded!.groundTruth {
                 let g = truth.geometry
                 let reference = LabelMap(dims: g.dims, spacing: g.spacing, labels: truth.voxels.map { UInt8($0) })
@@ -71,11 +79,7 @@ struct Bench: ParsableCommand {
                 _ = try ReportRenderer().write(ReportInput(study: loaded!, labels: labels), to: reportFolder)
             }
 
-            if profile, let gpu = backend as? VulkanBackend {
-                try gpu.startProfiling()
-                _ = predictor.predict(prepared!)
-                printProfile(try gpu.kernelTimes())
-            }
+            if let kernelTimes { printProfile(kernelTimes) }
             if checkAgainstCPU {
                 let reference = try benchModel(CPUBackend())
                 let expected = SlicePredictor(model: reference, batchSize: batchSize).predict(prepared!)

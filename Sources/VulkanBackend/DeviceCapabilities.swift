@@ -10,6 +10,8 @@ public struct DeviceCapabilities: Hashable, Sendable, CustomStringConvertible {
 
     /// Invocations per subgroup (32 on NVIDIA, 8 or more on lavapipe).
     public let subgroupSize: Int
+    /// Shared memory one workgroup may use (`maxComputeSharedMemorySize`; Vulkan guarantees 16 KiB).
+    public let sharedMemoryBytes: Int
     /// fp16 arithmetic in shaders (`shaderFloat16`).
     public let float16: Bool
     /// The Vulkan memory model (`vulkanMemoryModel`), which cooperative-matrix SPIR-V declares.
@@ -25,7 +27,7 @@ public struct DeviceCapabilities: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var parts = ["subgroup \(subgroupSize)"]
+        var parts = ["subgroup \(subgroupSize)", "\(sharedMemoryBytes >> 10) KiB shared"]
         if float16 { parts.append("fp16") }
         if tensorCores { parts.append("tensor cores") }
         if !halfMatrixShapes.isEmpty {
@@ -41,11 +43,12 @@ extension VulkanInstance {
         let extensions = extensionNames(physical)
         var subgroup = VkPhysicalDeviceSubgroupProperties()
         subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
+        var properties = VkPhysicalDeviceProperties2()
+        properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
         withUnsafeMutablePointer(to: &subgroup) { subgroup in
-            var properties = VkPhysicalDeviceProperties2()
-            properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
             properties.pNext = UnsafeMutableRawPointer(subgroup)
             table.vkGetPhysicalDeviceProperties2(physical, &properties)
+            properties.pNext = nil
         }
         // Feature structs are only chained (and read) for extensions the device has.
         var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
@@ -71,6 +74,7 @@ extension VulkanInstance {
         }
         let shapes = extensions.contains("VK_NV_cooperative_matrix") ? halfMatrixShapes(physical) : []
         return DeviceCapabilities(subgroupSize: Int(subgroup.subgroupSize),
+                                  sharedMemoryBytes: Int(properties.properties.limits.maxComputeSharedMemorySize),
                                   float16: hasFloat16 && float16.shaderFloat16 != 0,
                                   memoryModel: hasMemoryModel && memoryModel.vulkanMemoryModel != 0,
                                   halfMatrixShapes: shapes)

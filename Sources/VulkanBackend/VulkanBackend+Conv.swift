@@ -39,6 +39,8 @@ extension VulkanBackend {
     private static let tile = 64
     /// Output tile of `conv_tiled.comp` and `conv_coopmat.comp` (rows, columns).
     private static let gemmTile = (m: 64, n: 128)
+    /// Shared memory those kernels need at most (conv_tiled: 29 KiB); devices with less use conv.comp.
+    private static let gemmSharedBytes = 32 << 10
 
     /// Runs a convolution product into `out`: `conv_coopmat.comp` on tensor cores or `conv_tiled.comp`
     /// where they compute it, else `conv.comp` with `splits` slices of K (partial sums side by side).
@@ -68,6 +70,7 @@ extension VulkanBackend {
     /// compute: the weight gradient, and input gradients other than a kernel-equals-stride unpadded
     /// one (the U-Net's upsampling, whose every output pixel takes one tap, one tap per layer).
     private func gemmTaps(_ problem: ConvProblem, _ mode: ConvProblem.Mode) -> Int? {
+        guard device.capabilities.sharedMemoryBytes >= Self.gemmSharedBytes else { return nil }
         switch mode {
         case .forward: return 1
         case .inputGradient:

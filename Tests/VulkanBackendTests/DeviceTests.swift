@@ -10,14 +10,15 @@ struct DeviceTests {
         let shapes = [DeviceCapabilities.MatrixShape(m: 16, n: 8, k: 16), .init(m: 16, n: 16, k: 16)]
         func capabilities(subgroup: Int = 32, float16: Bool = true, memoryModel: Bool = true,
                           shapes: [DeviceCapabilities.MatrixShape] = shapes) -> DeviceCapabilities {
-            DeviceCapabilities(subgroupSize: subgroup, float16: float16, memoryModel: memoryModel, halfMatrixShapes: shapes)
+            DeviceCapabilities(subgroupSize: subgroup, sharedMemoryBytes: 48 << 10, float16: float16, memoryModel: memoryModel,
+                               halfMatrixShapes: shapes)
         }
         #expect(capabilities().tensorCores)
         #expect(!capabilities(subgroup: 64).tensorCores)
         #expect(!capabilities(float16: false).tensorCores)
         #expect(!capabilities(memoryModel: false).tensorCores)
         #expect(!capabilities(shapes: [shapes[0]]).tensorCores, "the kernel is written for 16x16x16")
-        #expect(capabilities().description == "subgroup 32, fp16, tensor cores, cooperative matrix fp16->fp32 16x8x16 16x16x16")
+        #expect(capabilities().description == "subgroup 32, 48 KiB shared, fp16, tensor cores, cooperative matrix fp16->fp32 16x8x16 16x16x16")
     }
 
     /// A backend of its own, so that no other test's commands enter its profile.

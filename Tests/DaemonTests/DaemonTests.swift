@@ -130,26 +130,17 @@ import Testing
         #expect(processor.totalCalls == 0 && fixture.list("work").isEmpty)
     }
 
-    @Test func transientFailureIsRetried() throws {
+    /// A full disk and a lost GPU are transient: the study is tried again (after a GPU failure the
+    /// real processor reopens the device).
+    @Test(arguments: [StubProcessor.Behaviour.failTransiently(times: 1), .loseDeviceOnce])
+    func transientFailureIsRetried(_ behaviour: StubProcessor.Behaviour) throws {
         let fixture = try SpoolFixture()
-        let processor = StubProcessor(.failTransiently(times: 1))
+        let processor = StubProcessor(behaviour)
         let daemon = try RunningDaemon(fixture, processor: processor)
         defer { daemon.stop() }
         try fixture.drop("Flaky")
         #expect(eventually { fixture.list("outbox") == ["Flaky"] })
         #expect(processor.callCounts == ["Flaky": 2])
-        #expect(fixture.list("failed").isEmpty)
-    }
-
-    /// A lost GPU is transient: the study is tried again (the real processor reopens the device).
-    @Test func deviceFailureIsRetried() throws {
-        let fixture = try SpoolFixture()
-        let processor = StubProcessor(.loseDeviceOnce)
-        let daemon = try RunningDaemon(fixture, processor: processor)
-        defer { daemon.stop() }
-        try fixture.drop("GPU")
-        #expect(eventually { fixture.list("outbox") == ["GPU"] })
-        #expect(processor.callCounts == ["GPU": 2])
         #expect(fixture.list("failed").isEmpty)
     }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 with a per-kernel profile and a
-# check of the labels against the CPU backend, and at batch 8; the portable fp32 convolution at batch
+# GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 with a per-kernel profile, the
+# driver's statistics of each shader and a check of the labels against the CPU backend, and at batch 8; the portable fp32 convolution at batch
 # 32 (GANET_SEG_TENSOR_CORES=0); one timed `segment`) and, on the same card, the same U-Net and weights
 # in PyTorch/cuDNN (scripts/torch_baseline.py: fp32, tf32, fp16; NCHW and channels_last) at the same
 # batch sizes and slice size, for docs/performance.md. BASELINE=0 skips PyTorch.
@@ -134,7 +134,7 @@ run_body() {
     for b in 32 8 portable; do
         local env=() args=(--batch-size "${b/portable/32}" --repeat 5)
         case $b in
-            32) args+=(--profile --check-against-cpu) ;;
+            32) env=(GANET_SEG_PIPELINE_STATISTICS=1); args+=(--profile --check-against-cpu) ;;
             portable) env=(GANET_SEG_TENSOR_CORES=0); args+=(--profile) ;;
         esac
         echo "== ${env[*]} ganet-seg bench --device gpu ${args[*]}"

@@ -16,6 +16,8 @@ public struct DeviceCapabilities: Hashable, Sendable, CustomStringConvertible {
     public let float16: Bool
     /// The Vulkan memory model (`vulkanMemoryModel`), which cooperative-matrix SPIR-V declares.
     public let memoryModel: Bool
+    /// The driver reports each pipeline's statistics (registers, spills...: VK_KHR_pipeline_executable_properties).
+    public let pipelineStatistics: Bool
     /// The subgroup-scope shapes of VK_NV_cooperative_matrix with fp16 A and B and fp32 C and D
     /// (tensor cores on NVIDIA); empty without the extension.
     public let halfMatrixShapes: [MatrixShape]
@@ -55,21 +57,30 @@ extension VulkanInstance {
         float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
         var memoryModel = VkPhysicalDeviceVulkanMemoryModelFeatures()
         memoryModel.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
+        var executables = VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR()
+        executables.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR
         let hasFloat16 = extensions.contains("VK_KHR_shader_float16_int8")
         let hasMemoryModel = extensions.contains("VK_KHR_vulkan_memory_model")
+        let hasExecutables = extensions.contains("VK_KHR_pipeline_executable_properties")
         withUnsafeMutablePointer(to: &float16) { float16 in
             withUnsafeMutablePointer(to: &memoryModel) { memoryModel in
-                var features = VkPhysicalDeviceFeatures2()
-                features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
-                if hasFloat16 {
-                    float16.pointee.pNext = features.pNext
-                    features.pNext = UnsafeMutableRawPointer(float16)
+                withUnsafeMutablePointer(to: &executables) { executables in
+                    var features = VkPhysicalDeviceFeatures2()
+                    features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+                    if hasFloat16 {
+                        float16.pointee.pNext = features.pNext
+                        features.pNext = UnsafeMutableRawPointer(float16)
+                    }
+                    if hasMemoryModel {
+                        memoryModel.pointee.pNext = features.pNext
+                        features.pNext = UnsafeMutableRawPointer(memoryModel)
+                    }
+                    if hasExecutables {
+                        executables.pointee.pNext = features.pNext
+                        features.pNext = UnsafeMutableRawPointer(executables)
+                    }
+                    table.vkGetPhysicalDeviceFeatures2(physical, &features)
                 }
-                if hasMemoryModel {
-                    memoryModel.pointee.pNext = features.pNext
-                    features.pNext = UnsafeMutableRawPointer(memoryModel)
-                }
-                table.vkGetPhysicalDeviceFeatures2(physical, &features)
             }
         }
         let shapes = extensions.contains("VK_NV_cooperative_matrix") ? halfMatrixShapes(physical) : []
@@ -77,6 +88,7 @@ extension VulkanInstance {
                                   sharedMemoryBytes: Int(properties.properties.limits.maxComputeSharedMemorySize),
                                   float16: hasFloat16 && float16.shaderFloat16 != 0,
                                   memoryModel: hasMemoryModel && memoryModel.vulkanMemoryModel != 0,
+                                  pipelineStatistics: hasExecutables && executables.pipelineExecutableInfo != 0,
                                   halfMatrixShapes: shapes)
     }
 

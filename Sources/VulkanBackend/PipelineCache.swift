@@ -31,6 +31,12 @@ struct PipelineCache {
     private var layouts: [Int: Layout] = [:]
     private var modules: [Kernel: VkShaderModule] = [:]
     private var pipelines: [Variant: VkPipeline] = [:]
+    /// Pipelines are made with the driver's statistics captured (see `statistics(on:resolve:)`).
+    private let capturesStatistics: Bool
+
+    init(capturesStatistics: Bool = false) {
+        self.capturesStatistics = capturesStatistics
+    }
 
     /// The pipeline of `variant` and its layout.
     mutating func pipeline(_ variant: Variant, on device: LogicalDevice) throws -> (VkPipeline, Layout) {
@@ -55,6 +61,7 @@ struct PipelineCache {
                         stage.pSpecializationInfo = specialization
                         var info = VkComputePipelineCreateInfo()
                         info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+                        if capturesStatistics { info.flags = VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR.rawValue }
                         info.stage = stage
                         info.layout = layout.pipeline
                         return device.vk.vkCreateComputePipelines(device.handle, nil, 1, &info, nil, &pipeline)
@@ -65,6 +72,49 @@ struct PipelineCache {
         try check(result, "vkCreateComputePipelines(\(variant.kernel.rawValue))")
         pipelines[variant] = pipeline!
         return (pipeline!, layout)
+    }
+
+    /// The driver's statistics of every pipeline made ("Register Count = 128", ...), by variant label;
+    /// empty unless statistics are captured. `resolve` looks up a device entry point by name.
+    func statistics(on device: LogicalDevice, resolve: (String) -> PFN_vkVoidFunction?) -> [String: [String]] {
+        guard capturesStatistics,
+              let executablesEntry = resolve("vkGetPipelineExecutablePropertiesKHR"),
+              let statisticsEntry = resolve("vkGetPipelineExecutableStatisticsKHR") else { return [:] }
+        let executables = unsafeBitCast(executablesEntry, to: PFN_vkGetPipelineExecutablePropertiesKHR.self)
+        let statistics = unsafeBitCast(statisticsEntry, to: PFN_vkGetPipelineExecutableStatisticsKHR.self)
+        var report: [String: [String]] = [:]
+        for (variant, pipeline) in pipelines {
+            var info = VkPipelineInfoKHR()
+            info.sType = VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR
+            info.pipeline = pipeline
+            var count: UInt32 = 0
+            guard executables(device.handle, &info, &count, nil) == VK_SUCCESS else { continue }
+            for index in 0..<count {
+                var executable = VkPipelineExecutableInfoKHR()
+                executable.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR
+                executable.pipeline = pipeline
+                executable.executableIndex = index
+                var statisticCount: UInt32 = 0
+                guard statistics(device.handle, &executable, &statisticCount, nil) == VK_SUCCESS else { continue }
+                var template = VkPipelineExecutableStatisticKHR()
+                template.sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR
+                var values = [VkPipelineExecutableStatisticKHR](repeating: template, count: Int(statisticCount))
+                guard statistics(device.handle, &executable, &statisticCount, &values) == VK_SUCCESS else { continue }
+                report[variant.label, default: []] += values.prefix(Int(statisticCount)).map(Self.line)
+            }
+        }
+        return report
+    }
+
+    private static func line(_ statistic: VkPipelineExecutableStatisticKHR) -> String {
+        let name = withUnsafeBytes(of: statistic.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let value = switch statistic.format {
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: statistic.value.b32 != 0 ? "true" : "false"
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: String(statistic.value.i64)
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: String(statistic.value.u64)
+        default: String(statistic.value.f64)
+        }
+        return "\(name) = \(value)"
     }
 
     /// Destroys every pipeline, module and layout.

@@ -55,6 +55,13 @@ public final class VulkanBackend: Backend {
     /// Starts timing every command on the device (timestamps after each; a little slower).
     public func startProfiling() throws { try context.startProfiling() }
 
+    /// The driver's statistics of each shader variant used so far ("Register Count = 128", ...):
+    /// empty unless the driver reports them and `GANET_SEG_PIPELINE_STATISTICS=1` was set when the
+    /// backend was opened.
+    public func pipelineStatistics() -> [(shader: String, statistics: [String])] {
+        context.pipelineStatistics().map { (shader: $0.key, statistics: $0.value) }.sorted { $0.shader < $1.shader }
+    }
+
     /// The GPU time per kind of command since `startProfiling()`, longest first.
     public func kernelTimes() throws -> [KernelTime] {
         try context.kernelTimes().map { KernelTime(label: $0.key, count: $0.value.count, seconds: $0.value.seconds) }

@@ -27,7 +27,7 @@ final class VulkanContext: @unchecked Sendable {
     private struct State: @unchecked Sendable {
         var tensors: BufferPool
         var staging: BufferPool
-        var pipelines = PipelineCache()
+        var pipelines: PipelineCache
         var batch: CommandBatch
         /// The first device failure; once set, nothing more is recorded or submitted.
         var failure: VulkanError?
@@ -51,8 +51,10 @@ final class VulkanContext: @unchecked Sendable {
         instance.table.vkGetPhysicalDeviceProperties(physical, &properties)
         timestampPeriod = properties.limits.timestampPeriod
         let family = try Self.computeQueueFamily(instance, physical)
-        let tensorCores = device.capabilities.tensorCores && getenv("GANET_SEG_TENSOR_CORES").map { String(cString: $0) } != "0"
-        let logical = try Self.createDevice(instance, physical, queueFamily: family, tensorCores: tensorCores)
+        let tensorCores = device.capabilities.tensorCores && Self.environment("GANET_SEG_TENSOR_CORES") != "0"
+        let statistics = device.capabilities.pipelineStatistics && Self.environment("GANET_SEG_PIPELINE_STATISTICS") == "1"
+        let logical = try Self.createDevice(instance, physical, queueFamily: family, tensorCores: tensorCores,
+                                            statistics: statistics)
         do {
             var queue: VkQueue?
             logical.vk.vkGetDeviceQueue(logical.handle, family, 0, &queue)
@@ -74,6 +76,7 @@ final class VulkanContext: @unchecked Sendable {
                 staging: BufferPool(memoryType: memory.stagingType,
                                     usage: VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue,
                                     mapped: true),
+                pipelines: PipelineCache(capturesStatistics: statistics),
                 batch: batch))
             self.placeholder = placeholder
             self.queue = queue!
@@ -235,6 +238,14 @@ final class VulkanContext: @unchecked Sendable {
         }
     }
 
+    /// What the driver reports of each pipeline made so far (registers, spills, shared memory...),
+    /// by shader label; empty unless the device was opened with `GANET_SEG_PIPELINE_STATISTICS=1`.
+    func pipelineStatistics() -> [String: [String]] {
+        state.withLock { state in
+            state.pipelines.statistics(on: logical) { instance.table.vkGetDeviceProcAddr(logical.handle, $0) }
+        }
+    }
+
     // MARK: Results
 
     /// Runs everything recorded, then copies the first `target.count` bytes of `source` to the host.
@@ -282,6 +293,10 @@ final class VulkanContext: @unchecked Sendable {
 
     // MARK: Setup
 
+    private static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
     private static func computeQueueFamily(_ instance: VulkanInstance, _ physical: VkPhysicalDevice) throws -> UInt32 {
         var count: UInt32 = 0
         instance.table.vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, nil)
@@ -297,8 +312,11 @@ final class VulkanContext: @unchecked Sendable {
     private static let tensorCoreExtensions = ["VK_NV_cooperative_matrix", "VK_KHR_shader_float16_int8",
                                                "VK_KHR_vulkan_memory_model"]
 
-    private static func createDevice(_ instance: VulkanInstance, _ physical: VkPhysicalDevice,
-                                     queueFamily: UInt32, tensorCores: Bool) throws -> LogicalDevice {
+    /// - Parameters:
+    ///   - tensorCores: enable what `conv_coopmat.comp` needs.
+    ///   - statistics: enable the driver's pipeline statistics (`pipelineStatistics()`).
+    private static func createDevice(_ instance: VulkanInstance, _ physical: VkPhysicalDevice, queueFamily: UInt32,
+                                     tensorCores: Bool, statistics: Bool) throws -> LogicalDevice {
         var priority: Float = 1
         var handle: VkDevice?
         var cooperative = VkPhysicalDeviceCooperativeMatrixFeaturesNV()
@@ -310,29 +328,45 @@ final class VulkanContext: @unchecked Sendable {
         var memoryModel = VkPhysicalDeviceVulkanMemoryModelFeatures()
         memoryModel.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
         memoryModel.vulkanMemoryModel = VkBool32(VK_TRUE)
-        let extensions = (tensorCores ? tensorCoreExtensions : []).map { strdup($0) }
+        var executables = VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR()
+        executables.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR
+        executables.pipelineExecutableInfo = VkBool32(VK_TRUE)
+        let names = (tensorCores ? tensorCoreExtensions : []) + (statistics ? ["VK_KHR_pipeline_executable_properties"] : [])
+        let extensions = names.map { strdup($0) }
         defer { extensions.forEach { free($0) } }
         let result = withUnsafeMutablePointer(to: &cooperative) { cooperative in
             withUnsafeMutablePointer(to: &float16) { float16 in
                 withUnsafeMutablePointer(to: &memoryModel) { memoryModel in
-                    float16.pointee.pNext = UnsafeMutableRawPointer(cooperative)
-                    memoryModel.pointee.pNext = UnsafeMutableRawPointer(float16)
-                    return withUnsafePointer(to: &priority) { priority in
-                        var queueInfo = VkDeviceQueueCreateInfo()
-                        queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
-                        queueInfo.queueFamilyIndex = queueFamily
-                        queueInfo.queueCount = 1
-                        queueInfo.pQueuePriorities = priority
-                        return withUnsafePointer(to: &queueInfo) { queueInfo in
-                            extensions.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { names in
-                                var info = VkDeviceCreateInfo()
-                                info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                                info.pNext = tensorCores ? UnsafeRawPointer(memoryModel) : nil
-                                info.queueCreateInfoCount = 1
-                                info.pQueueCreateInfos = queueInfo
-                                info.enabledExtensionCount = UInt32(names.count)
-                                info.ppEnabledExtensionNames = names.baseAddress
-                                return instance.table.vkCreateDevice(physical, &info, nil, &handle)
+                    withUnsafeMutablePointer(to: &executables) { executables in
+                        // The feature chain holds only what is enabled.
+                        var chain: UnsafeMutableRawPointer?
+                        if statistics {
+                            executables.pointee.pNext = chain
+                            chain = UnsafeMutableRawPointer(executables)
+                        }
+                        if tensorCores {
+                            cooperative.pointee.pNext = chain
+                            float16.pointee.pNext = UnsafeMutableRawPointer(cooperative)
+                            memoryModel.pointee.pNext = UnsafeMutableRawPointer(float16)
+                            chain = UnsafeMutableRawPointer(memoryModel)
+                        }
+                        return withUnsafePointer(to: &priority) { priority in
+                            var queueInfo = VkDeviceQueueCreateInfo()
+                            queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+                            queueInfo.queueFamilyIndex = queueFamily
+                            queueInfo.queueCount = 1
+                            queueInfo.pQueuePriorities = priority
+                            return withUnsafePointer(to: &queueInfo) { queueInfo in
+                                extensions.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { names in
+                                    var info = VkDeviceCreateInfo()
+                                    info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                                    info.pNext = UnsafeRawPointer(chain)
+                                    info.queueCreateInfoCount = 1
+                                    info.pQueueCreateInfos = queueInfo
+                                    info.enabledExtensionCount = UInt32(names.count)
+                                    info.ppEnabledExtensionNames = names.baseAddress
+                                    return instance.table.vkCreateDevice(physical, &info, nil, &handle)
+                                }
                             }
                         }
                     }

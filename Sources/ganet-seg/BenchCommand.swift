@@ -32,7 +32,10 @@ struct Bench: ParsableCommand {
     @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).")
     var device: Device = .auto
 
-    @Flag(help: "On a Vulkan device, time one more U-Net pass per kernel (GPU timestamps) and list the kernels.")
+    @Flag(help: """
+        On a Vulkan device, time one more U-Net pass per kernel (GPU timestamps) and list the kernels; \
+        with GANET_SEG_PIPELINE_STATISTICS=1, also the driver's statistics of each shader (registers, spills).
+        """)
     var profile = false
 
     @Flag(help: "Also label the slices on the CPU backend and count the voxels whose label agrees (checks a GPU's numbers).")
@@ -80,6 +83,11 @@ struct Bench: ParsableCommand {
             }
 
             if let kernelTimes { printProfile(kernelTimes) }
+            if profile, let gpu = backend as? VulkanBackend {
+                for (shader, statistics) in gpu.pipelineStatistics() {
+                    print("pipeline \(shader): \(statistics.joined(separator: "; "))")
+                }
+            }
             if checkAgainstCPU {
                 let reference = try benchModel(CPUBackend())
                 let expected = SlicePredictor(model: reference, batchSize: batchSize).predict(prepared!)

@@ -11,7 +11,7 @@ struct DeviceTests {
         func capabilities(subgroup: Int = 32, float16: Bool = true, memoryModel: Bool = true,
                           shapes: [DeviceCapabilities.MatrixShape] = shapes) -> DeviceCapabilities {
             DeviceCapabilities(subgroupSize: subgroup, sharedMemoryBytes: 48 << 10, float16: float16, memoryModel: memoryModel,
-                               halfMatrixShapes: shapes)
+                               pipelineStatistics: false, halfMatrixShapes: shapes)
         }
         #expect(capabilities().tensorCores)
         #expect(!capabilities(subgroup: 64).tensorCores)

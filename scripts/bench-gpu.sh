@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 with a per-kernel profile, the
-# driver's statistics of each shader and a check of the labels against the CPU backend, and at batch 8; the portable fp32 convolution at batch
-# 32 (GANET_SEG_TENSOR_CORES=0); one timed `segment`) and, on the same card, the same U-Net and weights
-# in PyTorch/cuDNN (scripts/torch_baseline.py: fp32, tf32, fp16; NCHW and channels_last) at the same
-# batch sizes and slice size, for docs/performance.md. BASELINE=0 skips PyTorch.
+# driver's statistics of each shader and a check of the labels against the CPU backend, and at batch
+# 8; the portable fp32 convolution at batch 32 (GANET_SEG_TENSOR_CORES=0); one timed `segment`) and,
+# on the same card, the same U-Net and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32,
+# tf32, fp16; NCHW and channels_last) at the same batch sizes and slice size, for
+# docs/performance.md. BASELINE=0 skips PyTorch.
 #
 # The GPU machine has no Swift and none of our Debian libraries, so the binary is built here with the
 # Swift runtime linked in, and carried with the shared libraries ldd lists (glibc's own excepted;
@@ -179,5 +180,5 @@ torch_baseline() {
 case ${1:-} in
     prepare) shift; prepare "$@" ;;
     run) shift; run "$@" ;;
-    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

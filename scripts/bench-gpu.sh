@@ -29,7 +29,7 @@ prepare() {
         echo "  swift build -c release --product ganet-seg --static-swift-stdlib" >&2
         return 1
     fi
-    if ldd "$bin" | grep -q 'libswift' && [ "${ALLOW_SHARED_SWIFT:-0}" != 1 ]; then
+    if ldd "$bin" | grep 'libswift' >/dev/null && [ "${ALLOW_SHARED_SWIFT:-0}" != 1 ]; then
         echo "$bin links the Swift runtime dynamically; rebuild with --static-swift-stdlib:" >&2
         echo "  swift build -c release --product ganet-seg --static-swift-stdlib" >&2
         return 1
@@ -52,7 +52,7 @@ prepare() {
     done
     local lib path
     for lib in libvulkan.so.1 libGLdispatch.so.0; do
-        path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+        path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && !found {print $NF; found = 1}')  # awk reads to the end: no SIGPIPE under pipefail
         if [ -z "$path" ]; then
             echo "no $lib here: apt-get install libvulkan1 libglvnd0" >&2
             return 1
@@ -101,7 +101,7 @@ run_body() {
     # on the lent machines, where VK_DRIVER_FILES must name it), the driver's libraries
     # (libGLX_nvidia.so.0) through the library path, and GLVND's where `prepare` put their packages.
     local icd libpath=$work/lib d deb
-    if [ "$(id -u)" = 0 ] && ! ldconfig -p | grep -q 'libGLX\.so\.0 '; then
+    if [ "$(id -u)" = 0 ] && ! ldconfig -p | grep 'libGLX\.so\.0 ' >/dev/null; then
         for deb in "$dir"/gl/*.deb; do [ -e "$deb" ] && dpkg -x "$deb" /; done
         ldconfig
     fi
@@ -114,7 +114,7 @@ run_body() {
         fi
     done
     for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$d" ] && libpath+=:$d; done
-    ldconfig -p | grep -q 'libstdc++\.so\.6 ' || libpath+=:$work/lib/gcc
+    ldconfig -p | grep 'libstdc++\.so\.6 ' >/dev/null || libpath+=:$work/lib/gcc
     # Our libraries for ganet-seg alone: python3 and its torch keep the machine's own.
     local gs=(env "LD_LIBRARY_PATH=$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$work/bin/ganet-seg")
 

@@ -34,10 +34,9 @@ public struct PreprocessedStudy: Sendable {
     /// Slice `z` as a CHW array (channels, then rows y, then columns x) for the network.
     public func slice(_ z: Int) -> [Float] {
         let plane = width * height
-        var out = [Float](repeating: 0, count: channels.count * plane)
-        for (c, channel) in channels.enumerated() {
-            for i in 0..<plane { out[c * plane + i] = channel[z * plane + i] }
-        }
+        var out: [Float] = []
+        out.reserveCapacity(channels.count * plane)
+        for channel in channels { out.append(contentsOf: channel[z * plane..<(z + 1) * plane]) }
         return out
     }
 

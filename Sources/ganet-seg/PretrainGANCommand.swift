@@ -81,6 +81,8 @@ struct PretrainGAN: ParsableCommand {
             metadata["training_data"] = common.dataDescription
             let runLog = output + ".log.jsonl"
             try trainer.train(train, validation: validation, onStep: stepProgress(trainer: trainer)) { report, improved in
+                // A failed device gave meaningless numbers this epoch: stop before saving any of them.
+                try backend.synchronize()
                 let d = report.discriminatorLoss.map { " D \(format($0, 4))" } ?? ""
                 let v = report.validationReconstruction.map { " val L1 \(format($0, 4))" } ?? ""
                 log("epoch \(report.epoch)/\(common.epochs) G \(format(report.generatorLoss, 4)) (adv \(format(report.adversarial, 4)), L1 \(format(report.reconstruction, 4)))\(d) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)\(improved ? " (best)" : "")")

@@ -114,6 +114,8 @@ struct Train: ParsableCommand {
             metadata["training_data"] = common.dataDescription
             let runLog = output + ".log.jsonl"
             try trainer.train(set, validation: validation, onStep: stepProgress(trainer: trainer)) { report in
+                // A failed device gave meaningless numbers this epoch: stop before saving any of them.
+                try backend.synchronize()
                 let v = report.validation.map { " val Dice WT \(format($0.wt, 3)) TC \(format($0.tc, 3)) ET \(format($0.et, 3))" } ?? ""
                 log("epoch \(report.epoch)/\(common.epochs) loss \(format(report.loss, 4)) (CE \(format(report.crossEntropy, 4)), 1-Dice \(format(report.dice, 4))) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)")
                 if let terms = report.terms, let weights = report.dynamicWeights {

@@ -52,43 +52,19 @@ extension VulkanInstance {
             table.vkGetPhysicalDeviceProperties2(physical, &properties)
             properties.pNext = nil
         }
-        // Feature structs are only chained (and read) for extensions the device has.
-        var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
-        float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
-        var memoryModel = VkPhysicalDeviceVulkanMemoryModelFeatures()
-        memoryModel.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
-        var executables = VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR()
-        executables.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR
-        let hasFloat16 = extensions.contains("VK_KHR_shader_float16_int8")
-        let hasMemoryModel = extensions.contains("VK_KHR_vulkan_memory_model")
-        let hasExecutables = extensions.contains("VK_KHR_pipeline_executable_properties")
-        withUnsafeMutablePointer(to: &float16) { float16 in
-            withUnsafeMutablePointer(to: &memoryModel) { memoryModel in
-                withUnsafeMutablePointer(to: &executables) { executables in
-                    var features = VkPhysicalDeviceFeatures2()
-                    features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
-                    if hasFloat16 {
-                        float16.pointee.pNext = features.pNext
-                        features.pNext = UnsafeMutableRawPointer(float16)
-                    }
-                    if hasMemoryModel {
-                        memoryModel.pointee.pNext = features.pNext
-                        features.pNext = UnsafeMutableRawPointer(memoryModel)
-                    }
-                    if hasExecutables {
-                        executables.pointee.pNext = features.pNext
-                        features.pNext = UnsafeMutableRawPointer(executables)
-                    }
-                    table.vkGetPhysicalDeviceFeatures2(physical, &features)
-                }
-            }
-        }
-        let shapes = extensions.contains("VK_NV_cooperative_matrix") ? halfMatrixShapes(physical) : []
+        let chain = FeatureChain()
+        let read: [OptionalFeature] = [.float16, .memoryModel, .pipelineExecutables]
+        for feature in read where extensions.contains(feature.extensionName) { chain.link(feature) }
+        var features = VkPhysicalDeviceFeatures2()
+        features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+        features.pNext = chain.head
+        table.vkGetPhysicalDeviceFeatures2(physical, &features)
+        let shapes = extensions.contains(OptionalFeature.cooperativeMatrix.extensionName) ? halfMatrixShapes(physical) : []
         return DeviceCapabilities(subgroupSize: Int(subgroup.subgroupSize),
                                   sharedMemoryBytes: Int(properties.properties.limits.maxComputeSharedMemorySize),
-                                  float16: hasFloat16 && float16.shaderFloat16 != 0,
-                                  memoryModel: hasMemoryModel && memoryModel.vulkanMemoryModel != 0,
-                                  pipelineStatistics: hasExecutables && executables.pipelineExecutableInfo != 0,
+                                  float16: chain.isSet(.float16),
+                                  memoryModel: chain.isSet(.memoryModel),
+                                  pipelineStatistics: chain.isSet(.pipelineExecutables),
                                   halfMatrixShapes: shapes)
     }
 

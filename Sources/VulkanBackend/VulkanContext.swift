@@ -53,8 +53,9 @@ final class VulkanContext: @unchecked Sendable {
         let family = try Self.computeQueueFamily(instance, physical)
         let tensorCores = device.capabilities.tensorCores && Self.environment("GANET_SEG_TENSOR_CORES") != "0"
         let statistics = device.capabilities.pipelineStatistics && Self.environment("GANET_SEG_PIPELINE_STATISTICS") == "1"
-        let logical = try Self.createDevice(instance, physical, queueFamily: family, tensorCores: tensorCores,
-                                            statistics: statistics)
+        let features: [OptionalFeature] = (tensorCores ? [.cooperativeMatrix, .float16, .memoryModel] : [])
+            + (statistics ? [.pipelineExecutables] : [])
+        let logical = try Self.createDevice(instance, physical, queueFamily: family, features: features)
         do {
             var queue: VkQueue?
             logical.vk.vkGetDeviceQueue(logical.handle, family, 0, &queue)
@@ -308,68 +309,32 @@ final class VulkanContext: @unchecked Sendable {
         return UInt32(index)
     }
 
-    /// The extensions and features the tensor-core convolution needs (see `DeviceCapabilities`).
-    private static let tensorCoreExtensions = ["VK_NV_cooperative_matrix", "VK_KHR_shader_float16_int8",
-                                               "VK_KHR_vulkan_memory_model"]
-
-    /// - Parameters:
-    ///   - tensorCores: enable what `conv_coopmat.comp` needs.
-    ///   - statistics: enable the driver's pipeline statistics (`pipelineStatistics()`).
+    /// - Parameter features: the optional features to enable, with their extensions (the device
+    ///   has them: see `DeviceCapabilities`).
     private static func createDevice(_ instance: VulkanInstance, _ physical: VkPhysicalDevice, queueFamily: UInt32,
-                                     tensorCores: Bool, statistics: Bool) throws -> LogicalDevice {
+                                     features: [OptionalFeature]) throws -> LogicalDevice {
         var priority: Float = 1
         var handle: VkDevice?
-        var cooperative = VkPhysicalDeviceCooperativeMatrixFeaturesNV()
-        cooperative.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV
-        cooperative.cooperativeMatrix = VkBool32(VK_TRUE)
-        var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
-        float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
-        float16.shaderFloat16 = VkBool32(VK_TRUE)
-        var memoryModel = VkPhysicalDeviceVulkanMemoryModelFeatures()
-        memoryModel.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
-        memoryModel.vulkanMemoryModel = VkBool32(VK_TRUE)
-        var executables = VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR()
-        executables.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR
-        executables.pipelineExecutableInfo = VkBool32(VK_TRUE)
-        let names = (tensorCores ? tensorCoreExtensions : []) + (statistics ? ["VK_KHR_pipeline_executable_properties"] : [])
-        let extensions = names.map { strdup($0) }
+        let chain = FeatureChain()
+        features.forEach(chain.enable)
+        let extensions = features.map { strdup($0.extensionName) }
         defer { extensions.forEach { free($0) } }
-        let result = withUnsafeMutablePointer(to: &cooperative) { cooperative in
-            withUnsafeMutablePointer(to: &float16) { float16 in
-                withUnsafeMutablePointer(to: &memoryModel) { memoryModel in
-                    withUnsafeMutablePointer(to: &executables) { executables in
-                        // The feature chain holds only what is enabled.
-                        var chain: UnsafeMutableRawPointer?
-                        if statistics {
-                            executables.pointee.pNext = chain
-                            chain = UnsafeMutableRawPointer(executables)
-                        }
-                        if tensorCores {
-                            cooperative.pointee.pNext = chain
-                            float16.pointee.pNext = UnsafeMutableRawPointer(cooperative)
-                            memoryModel.pointee.pNext = UnsafeMutableRawPointer(float16)
-                            chain = UnsafeMutableRawPointer(memoryModel)
-                        }
-                        return withUnsafePointer(to: &priority) { priority in
-                            var queueInfo = VkDeviceQueueCreateInfo()
-                            queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
-                            queueInfo.queueFamilyIndex = queueFamily
-                            queueInfo.queueCount = 1
-                            queueInfo.pQueuePriorities = priority
-                            return withUnsafePointer(to: &queueInfo) { queueInfo in
-                                extensions.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { names in
-                                    var info = VkDeviceCreateInfo()
-                                    info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                                    info.pNext = UnsafeRawPointer(chain)
-                                    info.queueCreateInfoCount = 1
-                                    info.pQueueCreateInfos = queueInfo
-                                    info.enabledExtensionCount = UInt32(names.count)
-                                    info.ppEnabledExtensionNames = names.baseAddress
-                                    return instance.table.vkCreateDevice(physical, &info, nil, &handle)
-                                }
-                            }
-                        }
-                    }
+        let result = withUnsafePointer(to: &priority) { priority in
+            var queueInfo = VkDeviceQueueCreateInfo()
+            queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+            queueInfo.queueFamilyIndex = queueFamily
+            queueInfo.queueCount = 1
+            queueInfo.pQueuePriorities = priority
+            return withUnsafePointer(to: &queueInfo) { queueInfo in
+                extensions.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { names in
+                    var info = VkDeviceCreateInfo()
+                    info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                    info.pNext = UnsafeRawPointer(chain.head)
+                    info.queueCreateInfoCount = 1
+                    info.pQueueCreateInfos = queueInfo
+                    info.enabledExtensionCount = UInt32(names.count)
+                    info.ppEnabledExtensionNames = names.baseAddress
+                    return instance.table.vkCreateDevice(physical, &info, nil, &handle)
                 }
             }
         }

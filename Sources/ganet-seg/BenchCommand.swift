@@ -82,12 +82,7 @@ struct Bench: ParsableCommand {
                 _ = try ReportRenderer().write(ReportInput(study: loaded!, labels: labels), to: reportFolder)
             }
 
-            if let kernelTimes { printProfile(kernelTimes) }
-            if profile, let gpu = backend as? VulkanBackend {
-                for (shader, statistics) in gpu.pipelineStatistics() {
-                    print("pipeline \(shader): \(statistics.joined(separator: "; "))")
-                }
-            }
+            if let kernelTimes, let gpu = backend as? VulkanBackend { printProfile(kernelTimes, statistics: gpu.pipelineStatistics()) }
             if checkAgainstCPU {
                 let reference = try benchModel(CPUBackend())
                 let expected = SlicePredictor(model: reference, batchSize: batchSize).predict(prepared!)
@@ -117,8 +112,9 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// One line per kind of GPU command: calls, total milliseconds, share of the total.
-    private func printProfile(_ times: [VulkanBackend.KernelTime]) {
+    /// One line per kind of GPU command (calls, total milliseconds, share of the total), then the
+    /// driver's statistics of each shader where it reports them.
+    private func printProfile(_ times: [VulkanBackend.KernelTime], statistics: [(shader: String, statistics: [String])]) {
         let total = times.reduce(0) { $0 + $1.seconds }
         print("GPU time per kernel, one more U-Net pass (timestamps; \(format(total * 1000, 1)) ms in all):")
         for time in times {
@@ -127,6 +123,7 @@ struct Bench: ParsableCommand {
             let share = format(100 * time.seconds / max(total, 1e-12), 1).padding(toLength: 7, left: true)
             print("  \(time.label.padding(toLength: 34))\(calls)\(milliseconds) ms\(share)%")
         }
+        for (shader, lines) in statistics { print("pipeline \(shader): \(lines.joined(separator: "; "))") }
     }
 
     /// Runs `body` --repeat times, prints min and median, returns the minimum.

@@ -161,7 +161,7 @@ run_body() {
         torch_baseline "$dir" "$out" "$model" "$size" || failed=$((failed + 1))
     fi
     echo "== summary ($((SECONDS - t0)) s)"
-    grep -h '^study \|^U-Net:\|^labels against' "$work"/bench-*.txt
+    grep -h '^study \|^U-Net\|^labels against' "$work"/bench-*.txt
     echo "$failed step(s) failed"
     [ "$failed" = 0 ]
 }

@@ -13,8 +13,9 @@ struct Bench: ParsableCommand {
         abstract: "Time the stages of segmenting one study and the U-Net forward alone (use a release build).",
         discussion: """
             Prints, per stage, the minimum and median wall time over --repeat runs; for the U-Net, \
-            seconds per slice and GFLOP/s against the machine's OpenBLAS SGEMM rate; and the peak \
-            resident memory of the process.
+            seconds per slice and GFLOP/s against the machine's OpenBLAS SGEMM rate, both for a whole \
+            prediction (upload, network, download, argmax) and for the network alone on inputs already \
+            on the device (as PyTorch baselines time it); and the peak resident memory of the process.
             """)
 
     @Argument(help: "A study folder (e.g. samples/Phantom_2026_001).")
@@ -63,6 +64,8 @@ struct Bench: ParsableCommand {
             try time("read (4 modalities + labels)") { loaded = try Study.load(folder) }
             try time("preprocess") { prepared = try Preprocessor()(loaded!) }
             let forward = try time("U-Net forward, all brain slices") { classes = predictor.predict(prepared!) }
+            let residentInputs = try residentBatches(loadedModel, prepared!)
+            let resident = try time("U-Net forward alone, input resident") { try forwardAlone(loadedModel, residentInputs) }
             try backend.synchronize()  // a device that failed gave meaningless labels
             // Right after the timed passes, while the GPU still runs at its working clocks.
             var kernelTimes: [VulkanBackend.KernelTime]?
@@ -106,6 +109,8 @@ struct Bench: ParsableCommand {
                 U-Net: \(slices) slices of \(p.width) x \(p.height), batch \(batchSize): \
                 \(format(forward / Double(slices), 4)) s/slice, \(format(flops / 1e9, 2)) GFLOP/slice, \
                 \(format(rate, 1)) GFLOP/s
+                U-Net forward alone (input already on the device; no upload, download or argmax): \
+                \(format(1000 * resident / Double(slices), 3)) ms/slice, \(format(flops * Double(slices) / resident / 1e9, 1)) GFLOP/s
                 OpenBLAS SGEMM 64x576x57600: \(format(sgemm, 1)) GFLOP/s; U-Net at \(format(100 * rate / sgemm, 0))% of it
                 peak resident memory: \(format(Double(peakResidentKiB()) / 1024, 0)) MiB
                 """)
@@ -138,6 +143,33 @@ struct Bench: ParsableCommand {
         times.sort()
         print("\(name.padding(toLength: 38))  \(format(times[0], 3).padding(toLength: 8, left: true))  \(format(times[times.count / 2], 3).padding(toLength: 10, left: true))")
         return times[0]
+    }
+
+    /// One device-resident input per U-Net batch of the study (batches of one size share theirs),
+    /// uploaded and synchronised before any timing.
+    private func residentBatches(_ model: SegmentationModel, _ study: PreprocessedStudy) throws -> [Tensor] {
+        let slices = study.brainSlices
+        var inputs: [Int: Tensor] = [:]
+        let batches = stride(from: 0, to: slices.count, by: batchSize).map { start in
+            let batch = slices[start..<min(start + batchSize, slices.count)]
+            if let input = inputs[batch.count] { return input }
+            let input = model.backend.upload(batch.flatMap { study.slice($0) },
+                                             shape: Shape(batch.count, study.channels.count, study.height, study.width))
+            inputs[batch.count] = input
+            return input
+        }
+        try model.backend.synchronize()
+        return batches
+    }
+
+    /// The network alone over resident inputs, synchronising after each batch: what PyTorch
+    /// baselines time as "forward" (no upload, download or argmax), so the two compare like for like.
+    private func forwardAlone(_ model: SegmentationModel, _ inputs: [Tensor]) throws {
+        for input in inputs {
+            let g = Graph(backend: model.backend, recording: false)
+            _ = model.network(g, g.constant(input))
+            try model.backend.synchronize()
+        }
     }
 
     private func benchModel(_ backend: any Backend) throws -> SegmentationModel {

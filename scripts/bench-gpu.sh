@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 with a per-kernel profile, the
 # driver's statistics of each shader and a check of the labels against the CPU backend, and at batch
-# 8; the portable fp32 convolution at batch 32 (GANET_SEG_TENSOR_CORES=0); one timed `segment`) and,
-# on the same card, the same U-Net and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32,
-# tf32, fp16; NCHW and channels_last) at the same batch sizes and slice size, for
-# docs/performance.md. BASELINE=0 skips PyTorch.
+# 8; the portable fp32 convolution at batch 32 (GANET_SEG_TENSOR_CORES=0); the kernel experiments
+# that `prepare` compiled (see `variants`); one timed `segment`) and, on the same card, the same U-Net
+# and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32, tf32, fp16; NCHW and channels_last)
+# at the same batch sizes and slice size, for docs/performance.md. BASELINE=0 skips PyTorch,
+# VARIANTS=0 the experiments.
 #
 # The GPU machine has no Swift and none of our Debian libraries, so the binary is built here with the
 # Swift runtime linked in, and carried with the shared libraries ldd lists (glibc's own excepted;
@@ -14,6 +15,7 @@
 #   here:  swift build -c release --product ganet-seg --static-swift-stdlib
 #          bash scripts/bench-gpu.sh prepare DIR
 #   there: bash DIR/bench-gpu.sh run          (from the repository root; output in $OUT/gpu-bench.txt)
+#   here, after editing scripts/gpu-variants: bash scripts/bench-gpu.sh variants DIR/variants
 #
 # DIR inside the repository (e.g. .build/gpu-bench, git-ignored, carried explicitly) holds no copy of
 # the sample and the model: `run` takes them from the repository root it runs in. DIR elsewhere gets
@@ -71,6 +73,7 @@ prepare() {
         echo "could not download the GLVND and Vulkan loader packages (apt-get download): run may find no driver" >&2
     fi
     rm -rf "$stage"
+    variants "$dir/variants"
     cp "$root/scripts/bench-gpu.sh" "$root/scripts/torch_baseline.py" "$root/scripts/unet_reference.py" "$dir/"
     case $dir/ in
         "$root"/*) echo "DIR is inside the repository: the sample and the model travel with it, not copied" ;;
@@ -80,6 +83,41 @@ prepare() {
     esac
     du -sh "$dir"
     echo "on the GPU machine, from the repository root: bash ${dir#"$root"/}/bench-gpu.sh run"
+}
+
+# Kernel experiments for `run` to time, each a folder of SPIR-V that GANET_SEG_SHADER_DIR loads in
+# place of the embedded shader: the candidate kernels in scripts/gpu-variants/*.patch (applied to
+# the committed Shaders; one that no longer applies is skipped), and ablations of the committed
+# conv_coopmat, each with stages of its K loop taken out (the global loads, the shared-memory
+# staging, the tensor-core products): their labels are wrong by design, their time says what the
+# missing stages cost.
+variants() {
+    local out=$1 shaders=$root/Sources/VulkanBackend/Shaders tmp name patch
+    tmp=$(mktemp -d)
+    rm -rf "$out" && mkdir -p "$out"
+    for patch in "$root"/scripts/gpu-variants/*.patch; do
+        name=$(basename "$patch" .patch)
+        cp -r "$shaders" "$tmp/$name"
+        (cd "$tmp/$name" && patch -s -p1 <"$patch") || { echo "variant $name: the patch no longer applies; skipped" >&2; continue; }
+    done
+    local -A ablations=(
+        [ablate-no-loads]='s|^\( *\)\(if (kb + BK < K) \)\{0,1\}fetch(.*|\1// &|'
+        [ablate-no-staging]='s|^\( *\)\(if (kb + BK < K) \)\{0,1\}fetch(.*|\1// &|; s|^\( *\)stage();|\1// &|'
+        [ablate-no-products]='s|^\( *\)multiplyStaged();|\1// &|'
+        [ablate-loop-only]='s|^\( *\)\(if (kb + BK < K) \)\{0,1\}fetch(.*|\1// &|; s|^\( *\)stage();|\1// &|; s|^\( *\)multiplyStaged();|\1// &|'
+    )
+    for name in "${!ablations[@]}"; do
+        cp -r "$shaders" "$tmp/$name"
+        sed -i "${ablations[$name]}" "$tmp/$name/conv_gemm.glsl"
+        cmp -s "$shaders/conv_gemm.glsl" "$tmp/$name/conv_gemm.glsl" && { echo "variant $name: no K loop line matched; skipped" >&2; rm -rf "${tmp:?}/$name"; }
+    done
+    for name in $(cd "$tmp" && ls); do
+        mkdir -p "$out/$name"
+        glslc --target-env=vulkan1.1 -Werror -o "$out/$name/conv_coopmat.spv" "$tmp/$name/conv_coopmat.comp" ||
+            { echo "variant $name: does not compile; skipped" >&2; rm -rf "${out:?}/$name"; }
+    done
+    rm -rf "$tmp"
+    echo "variants: $(cd "$out" && ls | tr '\n' ' ')"
 }
 
 run() {
@@ -145,6 +183,19 @@ run_body() {
         # "U-Net: 132 slices of 144 x 176, batch 8: ..." gives the slice size (width x height).
         [ -n "$size" ] || size=$(sed -n 's/^U-Net: [0-9]* slices of \([0-9]*\) x \([0-9]*\),.*/\1 \2/p' "$work/bench-$b.txt")
     done
+    # Each experiment at batch 32; the candidates' labels checked against the CPU backend.
+    local variant name
+    for variant in "$dir"/variants/*/; do
+        [ "${VARIANTS:-1}" = 0 ] && break
+        [ -d "$variant" ] || continue
+        name=$(basename "$variant")
+        local args=(--batch-size 32 --repeat 3 --profile)
+        case $name in ablate-*) ;; *) args+=(--check-against-cpu) ;; esac
+        echo "== variant $name: GANET_SEG_SHADER_DIR=$variant ganet-seg bench --device gpu ${args[*]}"
+        GANET_SEG_SHADER_DIR=$variant timeout 100 "${gs[@]}" bench "$study" --model "$model" --device gpu "${args[@]}" \
+            | tee "$work/variant-$name.txt"
+        [ "${PIPESTATUS[0]}" = 0 ] || echo "(failed)"
+    done
     echo "== per study: ganet-seg segment --device gpu (all stages and outputs)"
     local s0=$EPOCHREALTIME metrics
     timeout 60 "${gs[@]}" segment "$study" --output "$work/segment" --model "$model" --device gpu \
@@ -162,6 +213,11 @@ run_body() {
     fi
     echo "== summary ($((SECONDS - t0)) s)"
     grep -h '^study \|^U-Net\|^labels against' "$work"/bench-*.txt
+    for variant in "$work"/variant-*.txt; do
+        [ -e "$variant" ] || continue
+        echo "variant $(basename "$variant" .txt | sed 's/^variant-//'):"
+        grep -h '^U-Net\|^labels against' "$variant" | sed 's/^/  /'
+    done
     echo "$failed step(s) failed"
     [ "$failed" = 0 ]
 }
@@ -180,5 +236,6 @@ torch_baseline() {
 case ${1:-} in
     prepare) shift; prepare "$@" ;;
     run) shift; run "$@" ;;
+    variants) shift; variants "${1:?usage: bench-gpu.sh variants DIR/variants}" ;;
     *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -57,6 +57,31 @@ public enum Pointwise: Hashable, Sendable {
     case softplus
 }
 
+/// A rectifier fused into the op before it (instance norm), saving a pass over the activations.
+/// Its derivative follows from the output's sign alone, so the backward pass needs no pre-activation.
+public enum Rectifier: Hashable, Sendable {
+    /// `max(y, 0)`.
+    case relu
+    /// `y` for `y > 0`, else `slope * y` (`slope > 0`).
+    case leakyRelu(slope: Float)
+
+    /// The factor of negative values.
+    public var negativeSlope: Float {
+        switch self {
+        case .relu: 0
+        case .leakyRelu(let slope): slope
+        }
+    }
+
+    /// The same function as an element-wise op.
+    public var pointwise: Pointwise {
+        switch self {
+        case .relu: .relu
+        case .leakyRelu(let slope): .leakyRelu(slope: slope)
+        }
+    }
+}
+
 /// Element-wise binary functions; operands broadcast NCHW-wise (see `Shape.broadcast`).
 public enum Binary: Hashable, Sendable {
     case add, sub, mul, div
@@ -103,11 +128,11 @@ public protocol Backend: AnyObject, Sendable {
 
     // MARK: Normalisation
     /// Instance norm per sample and channel over H x W, then `gamma * xhat + beta`
-    /// (`gamma`, `beta`: `[1, C, 1, 1]`). Also returns the per-plane `mean` and `invStd`
-    /// (`[N, C, 1, 1]`), which the backward op needs.
-    func instanceNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float)
+    /// (`gamma`, `beta`: `[1, C, 1, 1]`), then `rectifier` if given. Also returns the per-plane
+    /// `mean` and `invStd` (`[N, C, 1, 1]`), which the backward op needs.
+    func instanceNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float, rectifier: Rectifier?)
         -> (y: Tensor, mean: Tensor, invStd: Tensor)
-    /// Gradients of `instanceNorm` with respect to `x`, `gamma` and `beta`.
+    /// Gradients of `instanceNorm` (without its rectifier) with respect to `x`, `gamma` and `beta`.
     func instanceNormBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor)
         -> (dx: Tensor, dGamma: Tensor, dBeta: Tensor)
 

@@ -9,7 +9,7 @@ import Darwin
 extension CPUBackend {
     // MARK: Instance norm
 
-    public func instanceNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float)
+    public func instanceNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float, rectifier: Rectifier?)
         -> (y: Tensor, mean: Tensor, invStd: Tensor) {
         let s = x.shape
         let affineShape = Shape(1, s.c, 1, 1)
@@ -26,7 +26,14 @@ extension CPUBackend {
             let squares = blockSum(m) { let d = src[base + $0] - fmu; return d * d }
             let inv = Float(1 / (squares / Double(m) + Double(epsilon)).squareRoot())
             let scale = inv * g[plane % s.c], shift = b[plane % s.c]
-            for i in base..<base + m { out[i] = (src[i] - fmu) * scale + shift }
+            if let slope = rectifier?.negativeSlope {
+                for i in base..<base + m {
+                    let v = (src[i] - fmu) * scale + shift
+                    out[i] = v > 0 ? v : slope * v
+                }
+            } else {
+                for i in base..<base + m { out[i] = (src[i] - fmu) * scale + shift }
+            }
             means[plane] = fmu
             invStds[plane] = inv
         }

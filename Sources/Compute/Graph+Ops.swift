@@ -28,11 +28,15 @@ extension Graph {
     // MARK: Normalisation
 
     /// Affine instance norm over each sample's channel planes; `gamma`, `beta` are `[1, C, 1, 1]`.
-    public func instanceNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: Float = 1e-5) -> Variable {
+    /// `then` applies a rectifier in the same pass (`relu(instanceNorm(x))` without the extra op).
+    public func instanceNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: Float = 1e-5,
+                             then rectifier: Rectifier? = nil) -> Variable {
         let b = backend, xv = x.value, g = gamma.value
-        let (y, mean, invStd) = b.instanceNorm(xv, gamma: g, beta: beta.value, epsilon: epsilon)
+        let (y, mean, invStd) = b.instanceNorm(xv, gamma: g, beta: beta.value, epsilon: epsilon, rectifier: rectifier)
         return record(y, [x, gamma, beta]) { dy, _ in
-            let grads = b.instanceNormBackward(dy, x: xv, gamma: g, mean: mean, invStd: invStd)
+            // The rectifier's derivative from its output: y > 0 exactly where its input was.
+            let dNorm = rectifier.map { b.pointwiseBackward(dy, x: y, y: y, $0.pointwise) } ?? dy
+            let grads = b.instanceNormBackward(dNorm, x: xv, gamma: g, mean: mean, invStd: invStd)
             return [grads.dx, grads.dGamma, grads.dBeta]
         }
     }

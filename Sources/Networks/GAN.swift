@@ -65,13 +65,13 @@ struct Binding {
         graph.convTranspose2d(x, self(c.weight), self(c.bias), geometry: c.geometry)
     }
 
-    func norm(_ n: InstanceNorm2d, _ x: Variable) -> Variable {
-        graph.instanceNorm(x, gamma: self(n.weight), beta: self(n.bias))
+    func norm(_ n: InstanceNorm2d, _ x: Variable, then rectifier: Rectifier) -> Variable {
+        graph.instanceNorm(x, gamma: self(n.weight), beta: self(n.bias), then: rectifier)
     }
 
     func block(_ b: DoubleConv, _ x: Variable) -> Variable {
-        let h = graph.relu(norm(b.norm1, conv(b.conv1, x)))
-        return graph.relu(norm(b.norm2, conv(b.conv2, h)))
+        let h = norm(b.norm1, conv(b.conv1, x), then: .relu)
+        return norm(b.norm2, conv(b.conv2, h), then: .relu)
     }
 }
 
@@ -167,8 +167,7 @@ public final class PatchDiscriminator: Module {
         var h = g.concat([occluded, candidate])
         for (conv, norm) in zip(convs, norms) {
             h = bind.conv(conv, h)
-            if let norm { h = bind.norm(norm, h) }
-            h = g.leakyRelu(h, slope: 0.2)
+            h = norm.map { bind.norm($0, h, then: .leakyRelu(slope: 0.2)) } ?? g.leakyRelu(h, slope: 0.2)
         }
         return bind.conv(head, h)
     }

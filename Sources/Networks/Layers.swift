@@ -78,8 +78,8 @@ public final class InstanceNorm2d: Module {
 
     public var parameters: [Parameter] { [weight, bias] }
 
-    public func callAsFunction(_ g: Graph, _ x: Variable) -> Variable {
-        g.instanceNorm(x, gamma: g.parameter(weight), beta: g.parameter(bias))
+    public func callAsFunction(_ g: Graph, _ x: Variable, then rectifier: Rectifier? = nil) -> Variable {
+        g.instanceNorm(x, gamma: g.parameter(weight), beta: g.parameter(bias), then: rectifier)
     }
 }
 
@@ -101,7 +101,7 @@ public final class DoubleConv: Module {
     public var parameters: [Parameter] { conv1.parameters + norm1.parameters + conv2.parameters + norm2.parameters }
 
     public func callAsFunction(_ g: Graph, _ x: Variable) -> Variable {
-        let h = g.relu(norm1(g, conv1(g, x)))
-        return g.relu(norm2(g, conv2(g, h)))
+        let h = norm1(g, conv1(g, x), then: .relu)
+        return norm2(g, conv2(g, h), then: .relu)
     }
 }

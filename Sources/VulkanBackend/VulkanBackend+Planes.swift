@@ -6,7 +6,7 @@ import Compute
 extension VulkanBackend {
     // MARK: Instance norm
 
-    public func instanceNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float)
+    public func instanceNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float, rectifier: Rectifier?)
         -> (y: Tensor, mean: Tensor, invStd: Tensor) {
         let s = x.shape
         precondition(gamma.shape == Shape(1, s.c, 1, 1) && beta.shape == Shape(1, s.c, 1, 1), "instance-norm affine shape")
@@ -14,7 +14,7 @@ extension VulkanBackend {
         let (mean, means) = allocate(Shape(s.n, s.c, 1, 1))
         let (invStd, invStds) = allocate(Shape(s.n, s.c, 1, 1))
         launch(.instanceNorm, [buffer(x), buffer(gamma), buffer(beta), out, means, invStds],
-               ints: [s.planes, s.c, s.planeSize], floats: [epsilon], groups: (min(65535, max(1, s.planes)), 1, 1))
+               ints: [s.planes, s.c, s.planeSize], floats: [epsilon, rectifier?.negativeSlope ?? 1], groups: (min(65535, max(1, s.planes)), 1, 1))
         return (y, mean, invStd)
     }
 

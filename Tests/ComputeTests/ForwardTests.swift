@@ -62,9 +62,24 @@ import Glibc
         let gamma: [Float] = [0.5, 1, -2], beta: [Float] = [0, 0.25, 1]
         let affine = Shape(1, 3, 1, 1)
         let (y, mean, invStd) = backend.instanceNorm(x, gamma: backend.upload(gamma, shape: affine),
-                                                     beta: backend.upload(beta, shape: affine), epsilon: 1e-5)
+                                                     beta: backend.upload(beta, shape: affine), epsilon: 1e-5, rectifier: nil)
         #expect(mean.shape == Shape(shape.n, 3, 1, 1) && invStd.shape == Shape(shape.n, 3, 1, 1))
         expectClose(backend.download(y), referenceInstanceNorm(x, gamma, beta, eps: 1e-5), rtol: 1e-4, atol: 1e-4)
+    }
+
+    /// The fused rectifier scales exactly the negative outputs of the norm (0 for ReLU).
+    @Test(arguments: [Rectifier.relu, .leakyRelu(slope: 0.2)])
+    func instanceNormRectified(_ rectifier: Rectifier) {
+        let shape = Shape(2, 3, 5, 4)
+        let x = randomTensor(shape, .uniform(2...5), seed: 9)
+        let gamma: [Float] = [0.5, 1, -2], beta: [Float] = [0, 0.25, 1]
+        let affine = Shape(1, 3, 1, 1)
+        let (y, _, _) = backend.instanceNorm(x, gamma: backend.upload(gamma, shape: affine),
+                                             beta: backend.upload(beta, shape: affine), epsilon: 1e-5, rectifier: rectifier)
+        let slope = rectifier == .relu ? 0 : 0.2
+        let expected = referenceInstanceNorm(x, gamma, beta, eps: 1e-5).map { $0 > 0 ? $0 : slope * $0 }
+        #expect(expected.contains { $0 < 0 } == (rectifier != .relu) && expected.contains { $0 > 0 })
+        expectClose(backend.download(y), expected, rtol: 1e-4, atol: 1e-4)
     }
 
     @Test(arguments: [(2, 2, 0), (5, 1, 2), (3, 2, 1)])

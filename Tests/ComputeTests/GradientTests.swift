@@ -26,6 +26,18 @@ import Testing
         }
     }
 
+    /// The fused rectifier, with channels shifted to all-positive and all-negative outputs: a shift
+    /// of 1.5 keeps a channel's outputs (within 0.6 of it) clear of the kink, where finite
+    /// differences fail. ForwardTests covers planes of mixed signs.
+    @Test(arguments: [Rectifier.relu, .leakyRelu(slope: 0.2)])
+    func instanceNormRectified(_ rectifier: Rectifier) {
+        checkGradients([(Shape(2, 3, 4, 3), .uniform(-2...2)), (Shape(1, 3, 1, 1), .uniform(0.1...0.3)),
+                        (Shape(1, 3, 1, 1), .uniform(-0.05...0.05))]) { g, v in
+            let shift = g.constant(g.backend.upload([1.5, -1.5, 1.5], shape: Shape(1, 3, 1, 1)))
+            return g.instanceNorm(v[0], gamma: v[1], beta: g.add(v[2], shift), then: rectifier)
+        }
+    }
+
     @Test(arguments: [Pointwise.relu, .leakyRelu(slope: 0.2), .tanh, .sigmoid, .abs, .softplus])
     func pointwise(_ op: Pointwise) {
         checkGradients([(Shape(2, 3, 4, 5), .awayFromZero)]) { g, v in g.pointwise(v[0], op) }

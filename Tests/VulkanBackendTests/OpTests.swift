@@ -76,13 +76,14 @@ struct OpTests {
                     on: gpu, rtol: 1e-4, atol: 1e-4, "weight gradient")
     }
 
-    /// Small planes, and planes longer than a workgroup's 256 invocations.
-    @Test(arguments: [Shape(2, 3, 5, 4), Shape(1, 3, 33, 40)])
-    func instanceNorm(_ shape: Shape) {
+    /// Small planes, and planes longer than a workgroup's 256 invocations; with and without a
+    /// fused rectifier (the backward op is the norm's alone).
+    @Test(arguments: [Shape(2, 3, 5, 4), Shape(1, 3, 33, 40)], [Rectifier?.none, .relu, .leakyRelu(slope: 0.2)])
+    func instanceNorm(_ shape: Shape, _ rectifier: Rectifier?) {
         let x = randomPair(shape, in: 2...5, seed: 10, on: gpu)
         let gamma = pair([0.5, 1, -2], Shape(1, 3, 1, 1), on: gpu), beta = pair([0, 0.25, 1], Shape(1, 3, 1, 1), on: gpu)
-        let c = cpu.instanceNorm(x.cpu, gamma: gamma.cpu, beta: beta.cpu, epsilon: 1e-5)
-        let g = gpu.instanceNorm(x.gpu, gamma: gamma.gpu, beta: beta.gpu, epsilon: 1e-5)
+        let c = cpu.instanceNorm(x.cpu, gamma: gamma.cpu, beta: beta.cpu, epsilon: 1e-5, rectifier: rectifier)
+        let g = gpu.instanceNorm(x.gpu, gamma: gamma.gpu, beta: beta.gpu, epsilon: 1e-5, rectifier: rectifier)
         expectAgree(g.y, c.y, on: gpu, rtol: 1e-4, atol: 1e-4, "y")
         expectAgree(g.mean, c.mean, on: gpu, rtol: 1e-5, atol: 1e-5, "mean")
         expectAgree(g.invStd, c.invStd, on: gpu, rtol: 1e-4, atol: 1e-4, "invStd")

@@ -1,5 +1,6 @@
 #version 450
-// Backend.instanceNorm: one workgroup per (sample, channel) plane; two-pass mean and variance.
+// Backend.instanceNorm: one workgroup per (sample, channel) plane; two-pass mean and variance;
+// negative outputs times `negativeSlope` (0: ReLU; 1: no rectifier).
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer Source { float x[]; };
@@ -8,7 +9,7 @@ layout(std430, binding = 2) readonly buffer Beta { float beta[]; };
 layout(std430, binding = 3) writeonly buffer Target { float y[]; };
 layout(std430, binding = 4) writeonly buffer Mean { float mean[]; };
 layout(std430, binding = 5) writeonly buffer InvStd { float invStd[]; };
-layout(push_constant) uniform Push { int planes, channels, planeSize; float epsilon; } p;
+layout(push_constant) uniform Push { int planes, channels, planeSize; float epsilon, negativeSlope; } p;
 #include "workgroup_sum.glsl"
 
 void main() {
@@ -22,7 +23,10 @@ void main() {
         for (int i = t; i < p.planeSize; i += 256) { float d = x[base + i] - mu; squares += d * d; }
         float inv = inversesqrt(workgroupSum(squares) / float(p.planeSize) + p.epsilon);
         float scale = inv * gamma[plane % p.channels], shift = beta[plane % p.channels];
-        for (int i = t; i < p.planeSize; i += 256) y[base + i] = (x[base + i] - mu) * scale + shift;
+        for (int i = t; i < p.planeSize; i += 256) {
+            float v = (x[base + i] - mu) * scale + shift;
+            y[base + i] = v > 0.0 ? v : p.negativeSlope * v;
+        }
         if (t == 0) { mean[plane] = mu; invStd[plane] = inv; }
     }
 }

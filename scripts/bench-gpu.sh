@@ -98,7 +98,7 @@ variants() {
     for patch in "$root"/scripts/gpu-variants/*.patch; do
         name=$(basename "$patch" .patch)
         cp -r "$shaders" "$tmp/$name"
-        (cd "$tmp/$name" && patch -s -p1 <"$patch") || { echo "variant $name: the patch no longer applies; skipped" >&2; continue; }
+        (cd "$tmp/$name" && patch -s --no-backup-if-mismatch -p1 <"$patch") || { echo "variant $name: the patch no longer applies; skipped" >&2; continue; }
     done
     local -A ablations=(
         [ablate-no-loads]='s|^\( *\)\(if (kb + BK < K) \)\{0,1\}fetch(.*|\1// &|'

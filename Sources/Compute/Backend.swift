@@ -113,6 +113,10 @@ public protocol Backend: AnyObject, Sendable {
     /// Cross-correlation of `x` `[N, I, H, W]` with `weight` `[O, I, kH, kW]` (PyTorch OIHW),
     /// plus `bias` `[1, O, 1, 1]` when given.
     func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor
+    /// `conv2d` of the channel concatenation of `parts` (`[N, I_k, H, W]`, same N, H and W): the
+    /// U-Net decoder's skip and upsampled inputs. Backends that read the parts in place save the
+    /// copy; the default concatenates them first.
+    func conv2d(concatenating parts: [Tensor], weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor
     /// Gradient of `conv2d` with respect to its input of shape `inputShape`.
     func conv2dBackwardInput(_ dy: Tensor, weight: Tensor, inputShape: Shape, geometry: ConvGeometry) -> Tensor
     /// Gradient of `conv2d` with respect to its weight of shape `weightShape`.
@@ -198,6 +202,10 @@ public struct DeviceFailure: Error, CustomStringConvertible, Sendable {
 }
 
 public extension Backend {
+    func conv2d(concatenating parts: [Tensor], weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
+        conv2d(parts.count == 1 ? parts[0] : concatChannels(parts), weight: weight, bias: bias, geometry: geometry)
+    }
+
     /// An all-zero tensor.
     func zeros(_ shape: Shape) -> Tensor { full(shape, value: 0) }
     /// Copies a single-element tensor to the host.

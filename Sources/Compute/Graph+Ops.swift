@@ -4,12 +4,33 @@ extension Graph {
 
     /// 2D convolution; `weight` is OIHW, `bias` `[1, O, 1, 1]`.
     public func conv2d(_ x: Variable, _ weight: Variable, _ bias: Variable?, geometry: ConvGeometry) -> Variable {
-        let b = backend, xv = x.value, w = weight.value
-        let y = b.conv2d(xv, weight: w, bias: bias?.value, geometry: geometry)
-        return record(y, [x, weight] + (bias.map { [$0] } ?? [])) { dy, needed in
-            [needed[0] ? b.conv2dBackwardInput(dy, weight: w, inputShape: xv.shape, geometry: geometry) : nil,
-             needed[1] ? b.conv2dBackwardWeight(dy, input: xv, weightShape: w.shape, geometry: geometry) : nil,
-             needed.count > 2 && needed[2] ? b.sum(dy, to: Shape(1, dy.shape.c, 1, 1)) : nil]
+        conv2d(concatenating: [x], weight, bias, geometry: geometry)
+    }
+
+    /// 2D convolution of the channel concatenation of `parts`, which the forward pass does not
+    /// materialise where the backend reads the parts in place (`Backend.conv2d(concatenating:)`).
+    public func conv2d(concatenating parts: [Variable], _ weight: Variable, _ bias: Variable?,
+                       geometry: ConvGeometry) -> Variable {
+        let b = backend, values = parts.map(\.value), w = weight.value
+        let input = Shape(values[0].shape.n, values.reduce(0) { $0 + $1.shape.c }, values[0].shape.h, values[0].shape.w)
+        let y = b.conv2d(concatenating: values, weight: w, bias: bias?.value, geometry: geometry)
+        return record(y, parts + [weight] + (bias.map { [$0] } ?? [])) { dy, needed in
+            let p = parts.count
+            var grads: [Tensor?] = Array(repeating: nil, count: needed.count)
+            if needed[..<p].contains(true) {
+                let dx = b.conv2dBackwardInput(dy, weight: w, inputShape: input, geometry: geometry)
+                var first = 0
+                for (k, part) in values.enumerated() {
+                    if needed[k] { grads[k] = p == 1 ? dx : b.sliceChannels(dx, first..<first + part.shape.c) }
+                    first += part.shape.c
+                }
+            }
+            if needed[p] {
+                let x = p == 1 ? values[0] : b.concatChannels(values)
+                grads[p] = b.conv2dBackwardWeight(dy, input: x, weightShape: w.shape, geometry: geometry)
+            }
+            if needed.count > p + 1 && needed[p + 1] { grads[p + 1] = b.sum(dy, to: Shape(1, dy.shape.c, 1, 1)) }
+            return grads
         }
     }
 

@@ -57,8 +57,10 @@ struct Binding {
 
     func callAsFunction(_ p: Parameter) -> Variable { frozen ? graph.constant(p.value) : graph.parameter(p) }
 
-    func conv(_ c: Conv2d, _ x: Variable) -> Variable {
-        graph.conv2d(x, self(c.weight), c.bias.map { self($0) }, geometry: c.geometry)
+    func conv(_ c: Conv2d, _ x: Variable) -> Variable { conv(c, concatenating: [x]) }
+
+    func conv(_ c: Conv2d, concatenating inputs: [Variable]) -> Variable {
+        graph.conv2d(concatenating: inputs, self(c.weight), c.bias.map { self($0) }, geometry: c.geometry)
     }
 
     func convTranspose(_ c: ConvTranspose2d, _ x: Variable) -> Variable {
@@ -69,8 +71,9 @@ struct Binding {
         graph.instanceNorm(x, gamma: self(n.weight), beta: self(n.bias), then: rectifier)
     }
 
-    func block(_ b: DoubleConv, _ x: Variable) -> Variable {
-        let h = norm(b.norm1, conv(b.conv1, x), then: .relu)
+    /// The block over the channel concatenation of `inputs`.
+    func block(_ b: DoubleConv, _ inputs: Variable...) -> Variable {
+        let h = norm(b.norm1, conv(b.conv1, concatenating: inputs), then: .relu)
         return norm(b.norm2, conv(b.conv2, h), then: .relu)
     }
 }
@@ -111,7 +114,7 @@ public final class InpaintingGenerator: Module {
         }
         h = bind.block(unet.bottleneck, h)
         for level in unet.configuration.widths.indices.reversed() {
-            h = bind.block(unet.decoders[level], g.concat([skips[level], bind.convTranspose(unet.ups[level], h)]))
+            h = bind.block(unet.decoders[level], skips[level], bind.convTranspose(unet.ups[level], h))
         }
         return g.tanh(bind.conv(unet.head, h))
     }

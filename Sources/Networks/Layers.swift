@@ -38,8 +38,11 @@ public final class Conv2d: Module {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    public func callAsFunction(_ g: Graph, _ x: Variable) -> Variable {
-        g.conv2d(x, g.parameter(weight), bias.map { g.parameter($0) }, geometry: geometry)
+    public func callAsFunction(_ g: Graph, _ x: Variable) -> Variable { self(g, concatenating: [x]) }
+
+    /// The convolution of the channel concatenation of `inputs` (see `Graph.conv2d(concatenating:)`).
+    public func callAsFunction(_ g: Graph, concatenating inputs: [Variable]) -> Variable {
+        g.conv2d(concatenating: inputs, g.parameter(weight), bias.map { g.parameter($0) }, geometry: geometry)
     }
 }
 
@@ -100,8 +103,9 @@ public final class DoubleConv: Module {
 
     public var parameters: [Parameter] { conv1.parameters + norm1.parameters + conv2.parameters + norm2.parameters }
 
-    public func callAsFunction(_ g: Graph, _ x: Variable) -> Variable {
-        let h = norm1(g, conv1(g, x), then: .relu)
+    /// The block over the channel concatenation of `inputs` (the decoder's skip and upsampled maps).
+    public func callAsFunction(_ g: Graph, _ inputs: Variable...) -> Variable {
+        let h = norm1(g, conv1(g, concatenating: inputs), then: .relu)
         return norm2(g, conv2(g, h), then: .relu)
     }
 }

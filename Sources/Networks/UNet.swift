@@ -106,7 +106,7 @@ public final class UNet: Module {
         }
         h = bottleneck(g, h)
         for level in configuration.widths.indices.reversed() {
-            h = decoders[level](g, g.concat([skips[level], ups[level](g, h)]))
+            h = decoders[level](g, skips[level], ups[level](g, h))
         }
         return head(g, h)
     }

@@ -22,7 +22,8 @@ enum Kernel: String, CaseIterable {
         switch self {
         case .unary, .sum, .sumPartial, .softmax, .laplacian: 2
         case .binary, .softmaxBackward, .maxPool, .maxPoolBackward: 3
-        case .conv, .convTiled, .convTensorCores, .unaryBackward: 4
+        case .conv, .unaryBackward: 4
+        case .convTiled, .convTensorCores: 5
         case .instanceNorm: 6
         case .adam: 7
         case .instanceNormBackward: 8

@@ -27,8 +27,10 @@ private struct ConvProblem {
         }
     }
 
-    func push(splitK: Int) -> [Int] {
-        [input.n, input.c, input.h, input.w, output.c, output.h, output.w, kh, kw, geometry.stride, geometry.padding, splitK]
+    /// `splitC`: channels of the gathered tensor's first part (`conv_gemm.glsl`; `conv.comp` ignores it).
+    func push(splitK: Int, splitC: Int) -> [Int] {
+        [input.n, input.c, input.h, input.w, output.c, output.h, output.w, kh, kw, geometry.stride, geometry.padding,
+         splitK, splitC]
     }
 
     enum Mode: Int32 { case forward, inputGradient, weightGradient }
@@ -44,25 +46,28 @@ extension VulkanBackend {
 
     /// Runs a convolution product into `out`: `conv_coopmat.comp` on tensor cores or `conv_tiled.comp`
     /// where they compute it, else `conv.comp` with `splits` slices of K (partial sums side by side).
-    private func convolve(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor, bias: Tensor?,
-                          into out: DeviceBuffer, splits: Int = 1) {
+    /// `b2`, in the forward product alone, holds the gathered input's channels past `b`'s; only
+    /// `conv_gemm.glsl` reads it (see `gemmTaps`).
+    private func convolve(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor, b2: Tensor? = nil,
+                          bias: Tensor?, into out: DeviceBuffer, splits: Int = 1) {
         let (m, n, k) = problem.gemm(mode)
         if let bias { precondition(bias.shape == Shape(1, m, 1, 1), "bias \(bias.shape) for \(m) channels") }
-        // Without a bias the binding still needs a buffer; the shader never reads it.
+        // Unused bindings still need a buffer; the shader never reads it.
         let buffers = [buffer(a), buffer(b), buffer(bias ?? a), out]
         let constants = [mode.rawValue, bias == nil ? 0 : 1]
         if let taps = gemmTaps(problem, mode) {
             // Columns are the pixels of the convolution's output (for the transposed 2x2, of dy).
             let columns = problem.output.n * problem.output.planeSize
-            launch(context.tensorCores ? .convTensorCores : .convTiled, constants: constants, buffers,
-                   ints: problem.push(splitK: k),
+            launch(context.tensorCores ? .convTensorCores : .convTiled, constants: constants, buffers + [buffer(b2 ?? b)],
+                   ints: problem.push(splitK: k, splitC: b.shape.c),
                    groups: (min(65535, (columns + Self.gemmTile.n - 1) / Self.gemmTile.n),
                             (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps),
                    detail: " M=\(m) N=\(columns) K=\(k)")
             return
         }
+        precondition(b2 == nil, "conv.comp reads one input")
         let splitK = (k + splits - 1) / splits
-        launch(.conv, constants: constants, buffers, ints: problem.push(splitK: splitK),
+        launch(.conv, constants: constants, buffers, ints: problem.push(splitK: splitK, splitC: b.shape.c),
                groups: (min(65535, (n + Self.tile - 1) / Self.tile), (m + Self.tile - 1) / Self.tile, splits))
     }
 
@@ -81,9 +86,20 @@ extension VulkanBackend {
     }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
-        let problem = ConvProblem(input: x.shape, weight: weight.shape, geometry: geometry)
+        conv2d(concatenating: [x], weight: weight, bias: bias, geometry: geometry)
+    }
+
+    /// Two parts are read in place by the GEMM kernels; otherwise they are concatenated first.
+    public func conv2d(concatenating parts: [Tensor], weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
+        let first = parts[0].shape
+        precondition(parts.allSatisfy { $0.shape.n == first.n && $0.shape.h == first.h && $0.shape.w == first.w },
+                     "parts \(parts.map(\.shape)) differ in N, H or W")
+        let input = Shape(first.n, parts.reduce(0) { $0 + $1.shape.c }, first.h, first.w)
+        let problem = ConvProblem(input: input, weight: weight.shape, geometry: geometry)
+        let inPlace = parts.count == 1 || (parts.count == 2 && gemmTaps(problem, .forward) != nil)
+        let x = inPlace ? parts : [concatChannels(parts)]
         let (y, out) = allocate(problem.output)
-        convolve(problem, .forward, a: weight, b: x, bias: bias, into: out)
+        convolve(problem, .forward, a: weight, b: x[0], b2: x.count == 2 ? x[1] : nil, bias: bias, into: out)
         return y
     }
 

@@ -11,6 +11,14 @@ import Testing
         }
     }
 
+    /// The parts of a concatenation get their own slices of the input gradient.
+    @Test func conv2dOfConcatenation() {
+        checkGradients([(Shape(2, 2, 5, 5), .uniform(-1...1)), (Shape(2, 3, 5, 5), .uniform(-1...1)),
+                        (Shape(2, 5, 3, 3), .uniform(-1...1)), (Shape(1, 2, 1, 1), .uniform(-1...1))]) { g, v in
+            g.conv2d(concatenating: [v[0], v[1]], v[2], v[3], geometry: ConvGeometry(stride: 1, padding: 1))
+        }
+    }
+
     @Test(arguments: [(2, 2, 0), (4, 2, 1), (3, 1, 1)])
     func convTranspose2d(kernel: Int, stride: Int, pad: Int) {
         checkGradients([(Shape(2, 3, 3, 4), .uniform(-1...1)), (Shape(3, 2, kernel, kernel), .uniform(-1...1)),

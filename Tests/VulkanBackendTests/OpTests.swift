@@ -58,6 +58,19 @@ struct OpTests {
                     on: gpu, rtol: 1e-4, atol: 1e-3, "weight gradient")
     }
 
+    /// The convolution of a channel concatenation: two parts read in place (of unequal channel
+    /// counts, over two samples, so each part's sample stride differs), three through a copy.
+    @Test(arguments: [[3, 5], [4, 1, 2]])
+    func conv2dOfConcatenation(_ channels: [Int]) {
+        let geometry = ConvGeometry(stride: 1, padding: 1)
+        let parts = channels.enumerated().map { k, c in randomPair(Shape(2, c, 7, 6), seed: 20 + UInt64(k), on: gpu) }
+        let w = randomPair(Shape(4, channels.reduce(0, +), 3, 3), seed: 3, on: gpu)
+        let b = randomPair(Shape(1, 4, 1, 1), seed: 4, on: gpu)
+        let y = cpu.conv2d(cpu.concatChannels(parts.map(\.cpu)), weight: w.cpu, bias: b.cpu, geometry: geometry)
+        expectAgree(gpu.conv2d(concatenating: parts.map(\.gpu), weight: w.gpu, bias: b.gpu, geometry: geometry), y,
+                    on: gpu, rtol: 1e-4, atol: 3e-4, "forward")
+    }
+
     @Test(arguments: [(2, 0, 2), (3, 1, 2), (4, 1, 2), (3, 1, 1)])
     func convTranspose2d(kernel: Int, pad: Int, stride: Int) {
         let geometry = ConvGeometry(stride: stride, padding: pad)

@@ -7,6 +7,8 @@
 //                      conv.comp's MODE 1 takes it: each output pixel takes one tap, so tap (ty, tx)
 //                      = gl_WorkGroupID.z is a 1x1 convolution of dy: M = I, N = batch*Ho*Wo (of dy),
 //                      K = O, A = weight[:, :, ty, tx] transposed, written to pixels (s*y + ty, s*x + tx)
+// In MODE 0 the input may come in two parts, channels 0..<splitC at binding 1 and the rest at
+// binding 4 (the U-Net decoder's skip and upsampled maps, read in place of their concatenation).
 // Invocation t gathers column t % BN of B. The including kernel defines TILE_T (the shared tiles'
 // element type) and THREADS (128 or 256), and, after the include, the stages declared at the end.
 layout(local_size_x = THREADS) in;
@@ -16,11 +18,13 @@ layout(std430, binding = 0) readonly buffer ABuffer { float a[]; };
 layout(std430, binding = 1) readonly buffer BBuffer { float b[]; };
 layout(std430, binding = 2) readonly buffer BiasBuffer { float bias[]; };
 layout(std430, binding = 3) writeonly buffer CBuffer { float c[]; };
+layout(std430, binding = 4) readonly buffer BSecondBuffer { float bSecond[]; };
 layout(push_constant) uniform Push {
     int batch, inC, inH, inW;  // convolution input (MODE 1: the transposed convolution's output)
     int outC, outH, outW;      // convolution output (MODE 1: the transposed convolution's input, dy)
     int kH, kW, stride, pad;
     int splitK;                // unused (conv.comp's weight gradient alone splits K)
+    int splitC;                // channels of B's first part (binding 1); the rest are at binding 4
 } p;
 
 // The host sizes the grid by this 64x128 tile (VulkanBackend.gemmTile).
@@ -49,7 +53,8 @@ int windowW() { return MODE == 0 ? p.kW : 1; }
 /// The invocation's column of the current tile: where it reads B and writes C.
 struct Column {
     bool valid;
-    int sampleBase;  // first element of the sample in B's source
+    int firstBase;   // first element of the sample in B's first part
+    int secondBase;  // in its second part, less splitC planes: channel i >= splitC is at secondBase + i * plane
     int y0, x0;      // top-left of its window in B's source
     int outBase;     // element of C for row 0 (row m adds m * planeC())
 };
@@ -73,7 +78,10 @@ void fetch(int kb, int row0, Column col) {
     [[unroll]] for (int r = 0; r < B_PER_THREAD; ++r) {
         int iy = col.y0 + ty, ix = col.x0 + tx;
         float v = 0.0;
-        if (col.valid && i < C && iy >= 0 && iy < H && ix >= 0 && ix < W) v = b[col.sampleBase + (i * H + iy) * W + ix];
+        if (col.valid && i < C && iy >= 0 && iy < H && ix >= 0 && ix < W) {
+            int offset = (i * H + iy) * W + ix;
+            v = i < p.splitC ? b[col.firstBase + offset] : bSecond[col.secondBase + offset];
+        }
         regB[r] = v;
         if (++tx == windowW()) { tx = 0; if (++ty == windowH()) { ty = 0; ++i; } }
     }
@@ -115,7 +123,9 @@ void main() {
         int index = tile * BN + t % BN, n = index / pixels, q = index % pixels, y = q / planeW, x = q % planeW;
         Column col;
         col.valid = index < N;
-        col.sampleBase = n * gatherC() * gatherH() * gatherW();
+        int plane = gatherH() * gatherW();
+        col.firstBase = n * p.splitC * plane;
+        col.secondBase = (n * (gatherC() - p.splitC) - p.splitC) * plane;
         col.y0 = MODE == 0 ? y * p.stride - p.pad : y;
         col.x0 = MODE == 0 ? x * p.stride - p.pad : x;
         col.outBase = MODE == 0

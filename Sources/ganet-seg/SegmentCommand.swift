@@ -36,7 +36,7 @@ struct Segment: ParsableCommand {
     @Option(help: "Slices per U-Net batch (memory grows with it).")
     var batchSize: Int = 8
 
-    @Option(help: "Remove tumour components smaller than this many voxels from the mask (0: keep all).")
+    @Option(help: "Components smaller than this many voxels leave their region: ET specks become NCR, TC specks oedema, WT specks background (0: keep all).")
     var minLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels
 
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): also write the anomaly map and scores.")

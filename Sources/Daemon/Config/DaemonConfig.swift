@@ -35,7 +35,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var inputRetention = InputRetention.archive
     /// The label values written for enhancing tumour: 4 (BraTS 2020) or 3 (BraTS 2023).
     public var labelConvention = LabelConvention.brats2020
-    /// Tumour components smaller than this many voxels are removed from the mask (0: keep all).
+    /// Components smaller than this many voxels leave their region (see `LabelMap.removingLesions`; 0: keep all).
     public var minimumLesionVoxels = SegmenterOptions.defaultMinimumLesionVoxels
     /// Cap on the regular files of one study folder, checked before anything is read.
     public var maxStudyBytes = 4 << 30

@@ -26,7 +26,8 @@ public struct SegmenterOptions: Sendable {
     /// The default of `minimumLesionVoxels`: the BraTS 2023 lesion-wise metrics ignore reference
     /// lesions under 50 voxels as too small to count; a predicted speck under that size is noise.
     /// (On four validation phantoms, `synth --seed 500`, it removes about 90% of the shipped
-    /// model's stray components and keeps a 70-voxel satellite lesion.)
+    /// model's stray components and keeps a 70-voxel satellite lesion; applied per region, it
+    /// removes every false-positive ET and TC lesion of the ten held-out phantoms, docs/results.md.)
     public static let defaultMinimumLesionVoxels = 50
 
     public init() {}
@@ -100,7 +101,7 @@ public struct Segmenter {
         progress(.postprocess, 0)
         let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing,
                            labels: prepared.uncrop(classes.map(label(ofClass:))))
-            .removingLesions(smallerThan: options.minimumLesionVoxels)
+            .removingLesions(smallerThan: options.minimumLesionVoxels, convention: options.outputConvention)
         let labels = map.labels
         var regions: [String: MetricsDocument.RegionSummary] = [:]
         for region in Region.allCases {

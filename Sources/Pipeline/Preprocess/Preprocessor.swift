@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Volumes
 
 /// Settings of the preprocessing; the defaults are the paper's.
@@ -82,9 +84,13 @@ public struct Preprocessor: Sendable {
         }
         let window = box.padded(toMultipleOf: options.padMultiple)
         let brain = window.extract(mask, dims: dims, fill: false)
-        let channels = study.images.map { image in
-            normalise(window.extract(image.voxels, dims: dims, fill: 0), brain: brain)
+        // The modalities are independent, and their sorts and enhancement are most of the time.
+        let normalised = Mutex([[Float]?](repeating: nil, count: study.images.count))
+        DispatchQueue.concurrentPerform(iterations: study.images.count) { i in
+            let channel = normalise(window.extract(study.images[i].voxels, dims: dims, fill: 0), brain: brain)
+            normalised.withLock { $0[i] = channel }
         }
+        let channels = normalised.withLock { $0.map { $0! } }
         let labels = study.groundTruth.map { truth in
             window.extract(truth.voxels.map { UInt8($0) }, dims: dims, fill: 0)
         }

@@ -99,15 +99,17 @@ public struct Segmenter {
         }
 
         progress(.postprocess, 0)
-        let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing,
-                           labels: prepared.uncrop(classes.map(label(ofClass:))))
+        // Filtered and measured over the crop window (no tumour lies outside it), then put back.
+        let windowMap = LabelMap(dims: prepared.window.size, spacing: study.geometry.spacing,
+                                 labels: classes.map(label(ofClass:)))
             .removingLesions(smallerThan: options.minimumLesionVoxels, convention: options.outputConvention)
-        let labels = map.labels
         var regions: [String: MetricsDocument.RegionSummary] = [:]
         for region in Region.allCases {
-            let (voxels, lesions) = region.extent(in: map, convention: options.outputConvention)
+            let (voxels, lesions) = region.extent(in: windowMap, convention: options.outputConvention)
             regions[region.rawValue] = .init(volumeML: Double(voxels) * study.geometry.voxelVolume / 1000, lesions: lesions)
         }
+        let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing, labels: prepared.uncrop(windowMap.labels))
+        let labels = map.labels
         lap(.postprocess)
 
         var evaluation: Evaluation?

@@ -166,15 +166,28 @@ extension CPUBackend {
     }
 
     public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
-        let (xp, wp) = (elements(x).baseAddress!, elements(weight).baseAddress!)
-        if let winograd = WinogradPlan(input: x.shape, weight: weight.shape, geometry: geometry) {
+        conv2d(concatenating: [x], weight: weight, bias: bias, geometry: geometry)
+    }
+
+    /// Winograd reads the parts in place (its input transform takes one channel plane at a time);
+    /// im2col convolves their concatenation.
+    public func conv2d(concatenating parts: [Tensor], weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
+        let first = parts[0].shape
+        precondition(parts.allSatisfy { $0.shape.n == first.n && $0.shape.h == first.h && $0.shape.w == first.w },
+                     "parts \(parts.map(\.shape)) differ in N, H or W")
+        let input = Shape(first.n, parts.reduce(0) { $0 + $1.shape.c }, first.h, first.w)
+        let wp = elements(weight).baseAddress!
+        if let winograd = WinogradPlan(input: input, weight: weight.shape, geometry: geometry) {
             let (y, out) = preset(winograd.output, bias: bias)
-            winograd.forward(x: xp, weight: wp, y: out.baseAddress!)
+            let planes = ChannelPlanes(parts: parts.map { (UnsafePointer(elements($0).baseAddress!), $0.shape.c) },
+                                       planeSize: first.planeSize)
+            winograd.forward(x: planes, weight: wp, y: out.baseAddress!)
             return y
         }
-        let plan = ConvPlan(input: x.shape, weight: weight.shape, geometry: geometry)
+        let x = parts.count == 1 ? parts[0] : concatChannels(parts)
+        let plan = ConvPlan(input: input, weight: weight.shape, geometry: geometry)
         let (y, out) = preset(plan.output, bias: bias)
-        plan.forward(x: xp, weight: wp, y: out.baseAddress!)
+        plan.forward(x: elements(x).baseAddress!, weight: wp, y: out.baseAddress!)
         return y
     }
 

@@ -41,7 +41,7 @@ struct WinogradPlan {
     /// Each core takes whole blocks (input transform, 36 single-threaded GEMMs, output
     /// transform), so a block's data stays in that core's caches and the cores never wait on
     /// each other inside a block.
-    func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    func forward(x: ChannelPlanes, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         let (inC, outC) = (input.c, output.c)
         let u = HostBuffer(count: 36 * outC * inC)
         transformWeights(weight, into: u.elements.baseAddress!)
@@ -92,7 +92,7 @@ struct WinogradPlan {
     ///
     /// The six input rows of a tile row are first split by column phase (`x mod 4`), so that the
     /// transform reads four consecutive tiles at once into SIMD lanes.
-    private func transformInput(_ x: UnsafePointer<Float>, channel c: Int, rows: Range<Int>,
+    private func transformInput(_ x: ChannelPlanes, channel c: Int, rows: Range<Int>,
                                 into v: UnsafeMutablePointer<Float>) {
         let (h, w, tx) = (input.h, input.w, tilesX)
         let tiles = rows.count * tx, planeStride = input.c * tiles
@@ -102,7 +102,7 @@ struct WinogradPlan {
             let ph = phases.baseAddress!
             for row in rows {
                 let (n, ty) = row.quotientAndRemainder(dividingBy: tilesY)
-                let plane = x + (n * input.c + c) * h * w
+                let plane = x.plane(sample: n, channel: c)
                 // ph[(r * 4 + q) * length + t] = x[4 ty - pad + r, 4 t + q - pad], zero outside the image.
                 for r in 0..<6 {
                     let iy = ty * 4 - pad + r
@@ -190,6 +190,23 @@ struct WinogradPlan {
                 }
             }
         }
+    }
+}
+
+/// An NCHW input given as the channel concatenation of parts (`[N, C_k, H, W]` each), read in place.
+struct ChannelPlanes {
+    /// Each part's first element and channel count, in channel order.
+    let parts: [(base: UnsafePointer<Float>, channels: Int)]
+    let planeSize: Int
+
+    /// The `H x W` plane of channel `c` (of the concatenation) of sample `n`.
+    func plane(sample n: Int, channel c: Int) -> UnsafePointer<Float> {
+        var c = c
+        for part in parts {
+            if c < part.channels { return part.base + (n * part.channels + c) * planeSize }
+            c -= part.channels
+        }
+        preconditionFailure("channel past the parts' \(parts.map(\.channels))")
     }
 }
 

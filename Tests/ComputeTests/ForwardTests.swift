@@ -55,6 +55,18 @@ import Glibc
         expectClose(backend.download(y), expected)
     }
 
+    /// Winograd reads the parts in place, im2col (stride 2) convolves their concatenation: both
+    /// give exactly the convolution of the concatenated tensor.
+    @Test(arguments: [1, 2])
+    func conv2dOfConcatenation(stride: Int) {
+        let parts = [randomTensor(Shape(2, 3, 9, 10), seed: 30), randomTensor(Shape(2, 5, 9, 10), seed: 31)]
+        let weight = randomTensor(Shape(4, 8, 3, 3), seed: 32), bias = randomTensor(Shape(1, 4, 1, 1), seed: 33)
+        let geometry = ConvGeometry(stride: stride, padding: 1)
+        let expected = backend.conv2d(backend.concatChannels(parts), weight: weight, bias: bias, geometry: geometry)
+        let y = backend.conv2d(concatenating: parts, weight: weight, bias: bias, geometry: geometry)
+        #expect(y.shape == expected.shape && backend.download(y) == backend.download(expected))
+    }
+
     /// Small planes, and planes over several 512-element summation blocks.
     @Test(arguments: [Shape(2, 3, 5, 4), Shape(1, 3, 33, 40)])
     func instanceNorm(_ shape: Shape) {

@@ -172,15 +172,12 @@ extension CPUBackend {
     /// Winograd reads the parts in place (its input transform takes one channel plane at a time);
     /// im2col convolves their concatenation.
     public func conv2d(concatenating parts: [Tensor], weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
-        let first = parts[0].shape
-        precondition(parts.allSatisfy { $0.shape.n == first.n && $0.shape.h == first.h && $0.shape.w == first.w },
-                     "parts \(parts.map(\.shape)) differ in N, H or W")
-        let input = Shape(first.n, parts.reduce(0) { $0 + $1.shape.c }, first.h, first.w)
+        let input = Shape.concatenatingChannels(parts.map(\.shape))
         let wp = elements(weight).baseAddress!
         if let winograd = WinogradPlan(input: input, weight: weight.shape, geometry: geometry) {
             let (y, out) = preset(winograd.output, bias: bias)
             let planes = ChannelPlanes(parts: parts.map { (UnsafePointer(elements($0).baseAddress!), $0.shape.c) },
-                                       planeSize: first.planeSize)
+                                       planeSize: input.planeSize)
             winograd.forward(x: planes, weight: wp, y: out.baseAddress!)
             return y
         }

@@ -12,7 +12,7 @@ extension Graph {
     public func conv2d(concatenating parts: [Variable], _ weight: Variable, _ bias: Variable?,
                        geometry: ConvGeometry) -> Variable {
         let b = backend, values = parts.map(\.value), w = weight.value
-        let input = Shape(values[0].shape.n, values.reduce(0) { $0 + $1.shape.c }, values[0].shape.h, values[0].shape.w)
+        let input = Shape.concatenatingChannels(values.map(\.shape))
         let y = b.conv2d(concatenating: values, weight: w, bias: bias?.value, geometry: geometry)
         return record(y, parts + [weight] + (bias.map { [$0] } ?? [])) { dy, needed in
             let p = parts.count

@@ -91,10 +91,7 @@ extension VulkanBackend {
 
     /// Two parts are read in place by the GEMM kernels; otherwise they are concatenated first.
     public func conv2d(concatenating parts: [Tensor], weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
-        let first = parts[0].shape
-        precondition(parts.allSatisfy { $0.shape.n == first.n && $0.shape.h == first.h && $0.shape.w == first.w },
-                     "parts \(parts.map(\.shape)) differ in N, H or W")
-        let input = Shape(first.n, parts.reduce(0) { $0 + $1.shape.c }, first.h, first.w)
+        let input = Shape.concatenatingChannels(parts.map(\.shape))
         let problem = ConvProblem(input: input, weight: weight.shape, geometry: geometry)
         let inPlace = parts.count == 1 || (parts.count == 2 && gemmTaps(problem, .forward) != nil)
         let x = inPlace ? parts : [concatChannels(parts)]

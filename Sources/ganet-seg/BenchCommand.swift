@@ -64,7 +64,7 @@ struct Bench: ParsableCommand {
             try time("read (4 modalities + labels)") { loaded = try Study.load(folder) }
             try time("preprocess") { prepared = try Preprocessor()(loaded!) }
             let forward = try time("U-Net forward, all brain slices") { classes = predictor.predict(prepared!) }
-            let residentInputs = try residentBatches(loadedModel, prepared!)
+            let residentInputs = try residentBatches(predictor, prepared!)
             let resident = try time("U-Net forward alone, input resident") { try forwardAlone(loadedModel, residentInputs) }
             try backend.synchronize()  // a device that failed gave meaningless labels
             // Right after the timed passes, while the GPU still runs at its working clocks.
@@ -147,18 +147,15 @@ struct Bench: ParsableCommand {
 
     /// One device-resident input per U-Net batch of the study (batches of one size share theirs),
     /// uploaded and synchronised before any timing.
-    private func residentBatches(_ model: SegmentationModel, _ study: PreprocessedStudy) throws -> [Tensor] {
-        let slices = study.brainSlices
+    private func residentBatches(_ predictor: SlicePredictor, _ study: PreprocessedStudy) throws -> [Tensor] {
         var inputs: [Int: Tensor] = [:]
-        let batches = stride(from: 0, to: slices.count, by: batchSize).map { start in
-            let batch = slices[start..<min(start + batchSize, slices.count)]
+        let batches = predictor.batches(of: study).map { batch in
             if let input = inputs[batch.count] { return input }
-            let input = model.backend.upload(batch.flatMap { study.slice($0) },
-                                             shape: Shape(batch.count, study.channels.count, study.height, study.width))
+            let input = predictor.upload(SlicePredictor.input(batch, of: study), slices: batch.count, of: study)
             inputs[batch.count] = input
             return input
         }
-        try model.backend.synchronize()
+        try predictor.model.backend.synchronize()
         return batches
     }
 

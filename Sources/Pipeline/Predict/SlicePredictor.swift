@@ -20,7 +20,7 @@ public struct SlicePredictor {
     /// `progress(done, total)` is called after each batch.
     public func predict(_ study: PreprocessedStudy, progress: (Int, Int) -> Void = { _, _ in }) -> [UInt8] {
         let slices = study.brainSlices
-        let batches = stride(from: 0, to: slices.count, by: batchSize).map { Array(slices[$0..<min($0 + batchSize, slices.count)]) }
+        let batches = batches(of: study)
         let classes = model.network.configuration.classes
         var out = [UInt8](repeating: 0, count: study.window.voxelCount)
         func write(_ labels: [UInt8], of batch: [Int]) {
@@ -28,14 +28,14 @@ public struct SlicePredictor {
             for (b, z) in batch.enumerated() { out.replaceSubrange(z * plane..<(z + 1) * plane, with: labels[b * plane..<(b + 1) * plane]) }
         }
 
-        var input = batches.first.map { Self.assemble($0, of: study) } ?? []
+        var input = batches.first.map { Self.input($0, of: study) } ?? []
         var previous: Logits?
         for (i, batch) in batches.enumerated() {
             let host = HostResults()
             let group = DispatchGroup()
             DispatchQueue.global().async(group: group) { [previous, next = batches.dropFirst(i + 1).first] in
                 host.labels = previous.map { Self.classify($0, study, classes: classes) }
-                host.input = next.map { Self.assemble($0, of: study) }
+                host.input = next.map { Self.input($0, of: study) }
             }
             let logits = forward(input, slices: batch.count, study)
             group.wait()
@@ -48,16 +48,26 @@ public struct SlicePredictor {
         return out
     }
 
+    /// The study's brain slices in batches of `batchSize`, in order.
+    public func batches(of study: PreprocessedStudy) -> [[Int]] {
+        let slices = study.brainSlices
+        return stride(from: 0, to: slices.count, by: batchSize).map { Array(slices[$0..<min($0 + batchSize, slices.count)]) }
+    }
+
+    /// The network input of `batch` (slice indices), NCHW, on the host.
+    public static func input(_ batch: [Int], of study: PreprocessedStudy) -> [Float] {
+        batch.flatMap { study.slice($0) }
+    }
+
+    /// An input of `input(_:of:)` for `slices` slices, on the model's backend.
+    public func upload(_ input: [Float], slices: Int, of study: PreprocessedStudy) -> Tensor {
+        model.backend.upload(input, shape: Shape(slices, study.channels.count, study.height, study.width))
+    }
+
     /// The network's logits for one assembled batch, on the host.
     private func forward(_ input: [Float], slices: Int, _ study: PreprocessedStudy) -> [Float] {
         let g = Graph(backend: model.backend, recording: false)
-        let x = g.constant(model.backend.upload(input, shape: Shape(slices, study.channels.count, study.height, study.width)))
-        return model.backend.download(model.network(g, x).value)
-    }
-
-    /// The network input of `batch` (slice indices): NCHW.
-    private static func assemble(_ batch: [Int], of study: PreprocessedStudy) -> [Float] {
-        batch.flatMap { study.slice($0) }
+        return model.backend.download(model.network(g, g.constant(upload(input, slices: slices, of: study))).value)
     }
 
     /// The most likely class of every voxel of the batch's slices (0 outside the brain), slice after slice.

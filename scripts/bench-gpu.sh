@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # GPU benchmark: ganet-seg on Vulkan (`devices`; `bench` at batch 32 with a per-kernel profile, the
 # driver's statistics of each shader and a check of the labels against the CPU backend, and at batch
-# 8; the portable fp32 convolution at batch 32 (GANET_SEG_TENSOR_CORES=0); the kernel experiments
-# that `prepare` compiled (see `variants`); one timed `segment`) and, on the same card, the same U-Net
+# 8; at batch 32 the tensor cores on unpacked operands (GANET_SEG_PACK_HALF=0) and the portable fp32
+# convolution (GANET_SEG_TENSOR_CORES=0); the kernel experiments that `prepare` compiled (see
+# `variants`); one timed `segment`) and, on the same card, the same U-Net
 # and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32, tf32, fp16; NCHW and channels_last)
 # at the same batch sizes and slice size, for docs/performance.md. BASELINE=0 skips PyTorch,
 # VARIANTS=0 the experiments.
@@ -86,16 +87,17 @@ prepare() {
 }
 
 # Kernel experiments for `run` to time, each a folder of SPIR-V that GANET_SEG_SHADER_DIR loads in
-# place of the embedded shader: the candidate kernels in scripts/gpu-variants/*.patch (applied to
+# place of the embedded shaders: the candidate kernels in scripts/gpu-variants/*.patch (applied to
 # the committed Shaders; one that no longer applies is skipped), and ablations of the committed
-# conv_coopmat, each with stages of its K loop taken out (the global loads, the shared-memory
-# staging, the tensor-core products): their labels are wrong by design, their time says what the
-# missing stages cost.
+# tensor-core kernels, each with stages of its K loop taken out (the global loads, the
+# shared-memory staging, the tensor-core products): their labels are wrong by design, their time
+# says what the missing stages cost.
 variants() {
-    local out=$1 shaders=$root/Sources/VulkanBackend/Shaders tmp name patch
+    local out=$1 shaders=$root/Sources/VulkanBackend/Shaders tmp name patch kernel
     tmp=$(mktemp -d)
     rm -rf "$out" && mkdir -p "$out"
     for patch in "$root"/scripts/gpu-variants/*.patch; do
+        [ -e "$patch" ] || continue
         name=$(basename "$patch" .patch)
         cp -r "$shaders" "$tmp/$name"
         (cd "$tmp/$name" && patch -s --no-backup-if-mismatch -p1 <"$patch") || { echo "variant $name: the patch no longer applies; skipped" >&2; continue; }
@@ -113,8 +115,10 @@ variants() {
     done
     for name in $(cd "$tmp" && ls); do
         mkdir -p "$out/$name"
-        glslc --target-env=vulkan1.1 -Werror -o "$out/$name/conv_coopmat.spv" "$tmp/$name/conv_coopmat.comp" ||
-            { echo "variant $name: does not compile; skipped" >&2; rm -rf "${out:?}/$name"; }
+        for kernel in conv_coopmat conv_coopmat_packed; do
+            glslc --target-env=vulkan1.1 -Werror -o "$out/$name/$kernel.spv" "$tmp/$name/$kernel.comp" ||
+                { echo "variant $name: $kernel does not compile; skipped" >&2; rm -rf "${out:?}/$name"; break; }
+        done
     done
     rm -rf "$tmp"
     echo "variants: $(cd "$out" && ls | tr '\n' ' ')"
@@ -169,11 +173,14 @@ run_body() {
     fi
     local b size=""
     # Tensor cores (where the device has them): batch 32 with a per-kernel profile and a check of the
-    # labels against the CPU backend, then batch 8; then the portable fp32 shader at batch 32.
-    for b in 32 8 portable; do
-        local env=() args=(--batch-size "${b/portable/32}" --repeat 5)
+    # labels against the CPU backend, then batch 8; at batch 32 the tensor cores on unpacked
+    # operands, then the portable fp32 shader.
+    for b in 32 8 unpacked portable; do
+        local env=() args=(--batch-size 32 --repeat 5)
         case $b in
             32) env=(GANET_SEG_PIPELINE_STATISTICS=1); args+=(--profile --check-against-cpu) ;;
+            8) args=(--batch-size 8 --repeat 5) ;;
+            unpacked) env=(GANET_SEG_PACK_HALF=0); args+=(--profile) ;;
             portable) env=(GANET_SEG_TENSOR_CORES=0); args+=(--profile) ;;
         esac
         echo "== ${env[*]} ganet-seg bench --device gpu ${args[*]}"

@@ -19,10 +19,10 @@ trap 'rm -f "$out" "$spv"' EXIT
   echo "    /// SPIR-V modules by shader file name (without .comp), base64-encoded."
   echo "    static let spirv: [String: String] = ["
   for source in $(cd "$shaders" && ls *.comp | LC_ALL=C sort); do
-    # conv_coopmat without spirv-opt: its full unrolling made the tensor-core kernel 17% slower
+    # The tensor-core kernels without spirv-opt: its full unrolling made conv_coopmat 17% slower
     # on an H200 (docs/performance.md); the driver's compiler unrolls what pays.
     optimize=-O
-    [ "$source" = conv_coopmat.comp ] && optimize=
+    case $source in conv_coopmat*.comp) optimize= ;; esac
     glslc --target-env=vulkan1.1 $optimize -Werror -o "$spv" "$shaders/$source"
     echo "        \"${source%.comp}\": \"$(base64 -w 0 "$spv")\","
   done

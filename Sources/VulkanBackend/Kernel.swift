@@ -3,6 +3,9 @@ enum Kernel: String, CaseIterable {
     case conv
     case convTiled = "conv_tiled"
     case convTensorCores = "conv_coopmat"
+    case convTiledPacked = "conv_tiled_packed"
+    case convTensorCoresPacked = "conv_coopmat_packed"
+    case packHalf = "pack_half"
     case unary
     case unaryBackward = "unary_backward"
     case binary
@@ -21,9 +24,9 @@ enum Kernel: String, CaseIterable {
     var bindings: Int {
         switch self {
         case .unary, .sum, .sumPartial, .softmax, .laplacian: 2
-        case .binary, .softmaxBackward, .maxPool, .maxPoolBackward: 3
+        case .binary, .softmaxBackward, .maxPool, .maxPoolBackward, .packHalf: 3
         case .conv, .unaryBackward: 4
-        case .convTiled, .convTensorCores: 5
+        case .convTiled, .convTensorCores, .convTiledPacked, .convTensorCoresPacked: 5
         case .instanceNorm: 6
         case .adam: 7
         case .instanceNormBackward: 8
@@ -33,6 +36,6 @@ enum Kernel: String, CaseIterable {
     /// The most bindings of any kernel (sizes the descriptor pools).
     static let maxBindings = allCases.map(\.bindings).max()!
 
-    /// Workgroup size of every kernel (`local_size_x`) but `conv_tiled` and `conv_coopmat` (128).
+    /// Workgroup size of every kernel (`local_size_x`) but the `conv_tiled` and `conv_coopmat` ones (128).
     static let workgroupSize = 256
 }

@@ -45,20 +45,30 @@ extension VulkanBackend {
     private static let gemmSharedBytes = 32 << 10
 
     /// Runs a convolution product into `out`: `conv_coopmat.comp` on tensor cores or `conv_tiled.comp`
-    /// where they compute it, else `conv.comp` with `splits` slices of K (partial sums side by side).
+    /// where they compute it (their `_packed` versions on operands packed by `packHalf`, for forward
+    /// products where `packsHalfOperands` and the channels allow), else `conv.comp` with `splits`
+    /// slices of K (partial sums side by side).
     /// `b2`, in the forward product alone, holds the gathered input's channels past `b`'s; only
     /// `conv_gemm.glsl` reads it (see `gemmTaps`).
     private func convolve(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor, b2: Tensor? = nil,
                           bias: Tensor?, into out: DeviceBuffer, splits: Int = 1) {
         let (m, n, k) = problem.gemm(mode)
         if let bias { precondition(bias.shape == Shape(1, m, 1, 1), "bias \(bias.shape) for \(m) channels") }
-        // Unused bindings still need a buffer; the shader never reads it.
-        let buffers = [buffer(a), buffer(b), buffer(bias ?? a), out]
         let constants = [mode.rawValue, bias == nil ? 0 : 1]
         if let taps = gemmTaps(problem, mode) {
             // Columns are the pixels of the convolution's output (for the transposed 2x2, of dy).
             let columns = problem.output.n * problem.output.planeSize
-            launch(context.tensorCores ? .convTensorCores : .convTiled, constants: constants, buffers + [buffer(b2 ?? b)],
+            let packed = mode == .forward && packsHalfOperands && problem.input.c % 8 == 0
+            let kernel: Kernel = switch (context.tensorCores, packed) {
+            case (true, true): .convTensorCoresPacked
+            case (true, false): .convTensorCores
+            case (false, true): .convTiledPacked
+            case (false, false): .convTiled
+            }
+            let operands = packed
+                ? [packedWeight(a), packHalf(b, b2, shape: problem.input)]
+                : [buffer(a), buffer(b)]
+            launch(kernel, constants: constants, operands + [buffer(bias ?? a), out, packed ? operands[1] : buffer(b2 ?? b)],
                    ints: problem.push(splitK: k, splitC: b.shape.c),
                    groups: (min(65535, (columns + Self.gemmTile.n - 1) / Self.gemmTile.n),
                             (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps),
@@ -67,8 +77,29 @@ extension VulkanBackend {
         }
         precondition(b2 == nil, "conv.comp reads one input")
         let splitK = (k + splits - 1) / splits
-        launch(.conv, constants: constants, buffers, ints: problem.push(splitK: splitK, splitC: b.shape.c),
+        // Unused bindings still need a buffer; the shader never reads it.
+        launch(.conv, constants: constants, [buffer(a), buffer(b), buffer(bias ?? a), out],
+               ints: problem.push(splitK: splitK, splitC: b.shape.c),
                groups: (min(65535, (n + Self.tile - 1) / Self.tile), (m + Self.tile - 1) / Self.tile, splits))
+    }
+
+    /// `first` and `second` (NCHW fp32, the channels of `shape` in that order) as fp16 NHWC words of
+    /// 8 channels (`pack_half.comp`). An OIHW weight packs into [O][kH][kW][I].
+    private func packHalf(_ first: Tensor, _ second: Tensor? = nil, shape: Shape) -> DeviceBuffer {
+        precondition(shape.c % 8 == 0, "packing \(shape): channels must be a multiple of 8")
+        let out = allocate(bytes: 2 * shape.count)
+        launch(.packHalf, [buffer(first), buffer(second ?? first), out], ints: [shape.n, shape.c, shape.planeSize, first.shape.c],
+               groups: Self.groups(items: shape.count / 8))
+        return out
+    }
+
+    /// `weight` packed by `packHalf`, once for as long as its buffer lives.
+    private func packedWeight(_ weight: Tensor) -> DeviceBuffer {
+        let storage = buffer(weight)
+        if let (shape, packed) = storage.packed.withLock({ $0 }), shape == weight.shape { return packed }
+        let packed = packHalf(weight, shape: weight.shape)
+        storage.packed.withLock { $0 = (weight.shape, packed) }
+        return packed
     }
 
     /// The workgroup layers (z) of `conv_gemm.glsl` for `mode`, or nil for the products it does not

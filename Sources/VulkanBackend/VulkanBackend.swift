@@ -16,10 +16,17 @@ public final class VulkanBackend: Backend {
 
     /// Whether convolutions run on tensor cores (see `DeviceCapabilities.tensorCores`).
     public var tensorCores: Bool { context.tensorCores }
+    /// Whether forward convolutions of inputs with a multiple of 8 channels read fp16 NHWC copies of
+    /// their input and weight (`pack_half.comp`, one pass each) rather than gathering fp32 elements.
+    public let packsHalfOperands: Bool
 
-    /// Opens `device`, one of `VulkanDevice.list()`.
-    public init(device: VulkanDevice) throws {
+    /// Opens `device`, one of `VulkanDevice.list()`. `packsHalfOperands` defaults to whether the
+    /// convolutions run on tensor cores, whose products take fp16 operands either way (unless
+    /// `GANET_SEG_PACK_HALF=0`); the fp32 kernels take it on request (tests check the packed path on
+    /// lavapipe), rounding their operands.
+    public init(device: VulkanDevice, packsHalfOperands: Bool? = nil) throws {
         context = try VulkanContext(device)
+        self.packsHalfOperands = packsHalfOperands ?? context.packsHalfByDefault
         self.device = device
         deviceName = "Vulkan \(device.name) (\(device.kind.rawValue)\(context.tensorCores ? ", tensor cores fp16" : ""))"
     }
@@ -108,9 +115,13 @@ public final class VulkanBackend: Backend {
     /// A new tensor with uninitialised elements, and its buffer for an op to write.
     func allocate(_ shape: Shape) -> (Tensor, DeviceBuffer) {
         precondition(shape.count < Int(Int32.max), "tensor \(shape) too large for 32-bit shader indices")
-        let buffer = DeviceBuffer(raw: must(or: context.placeholder) { try context.makeBuffer(bytes: 4 * shape.count) },
-                                  context: context)
+        let buffer = allocate(bytes: 4 * shape.count)
         return (Tensor(shape: shape, storage: buffer), buffer)
+    }
+
+    /// A new buffer with uninitialised contents (for data that is no fp32 tensor).
+    func allocate(bytes: Int) -> DeviceBuffer {
+        DeviceBuffer(raw: must(or: context.placeholder) { try context.makeBuffer(bytes: bytes) }, context: context)
     }
 
     /// Records `kernel` over `buffers` (bindings 0, 1, ...) with integer then float push constants.

@@ -14,6 +14,9 @@ final class VulkanContext: @unchecked Sendable {
     /// Convolutions run on tensor cores (`conv_coopmat.comp`): the device has them and the
     /// environment does not turn them off (`GANET_SEG_TENSOR_CORES=0`, to compare the portable path).
     let tensorCores: Bool
+    /// Whether forward convolutions pack their operands to fp16 unless told otherwise: with tensor
+    /// cores, unless the environment turns it off (`GANET_SEG_PACK_HALF=0`, to compare the paths).
+    let packsHalfByDefault: Bool
     /// Nanoseconds per timestamp tick.
     private let timestampPeriod: Float
     private let instance: VulkanInstance
@@ -88,6 +91,7 @@ final class VulkanContext: @unchecked Sendable {
         }
         self.device = device
         self.tensorCores = tensorCores
+        packsHalfByDefault = tensorCores && Self.environment("GANET_SEG_PACK_HALF") != "0"
         self.instance = instance
         self.logical = logical
         idleLimit = Int(clamping: min(max(device.memoryBytes / 4, 256 << 20), 4 << 30))

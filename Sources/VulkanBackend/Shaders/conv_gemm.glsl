@@ -11,11 +11,24 @@
 // binding 4 (the U-Net decoder's skip and upsampled maps, read in place of their concatenation).
 // Invocation t gathers column t % BN of B. The including kernel defines TILE_T (the shared tiles'
 // element type) and THREADS (128 or 256), and, after the include, the stages declared at the end.
+//
+// With PACKED_HALF defined (MODE 0 alone), A and B come packed by pack_half.comp: fp16, eight
+// channels to a 16-byte word, K ordered (tap, channel) rather than (channel, tap). A K step then
+// loads whole words, one bounds check per word, instead of a scalar with its own window
+// arithmetic per element: the scalar gather was most of the tensor-core kernel's time on an H200
+// (docs/performance.md). With TILE_WORDS also defined the tiles stay packed in shared memory (A
+// row-major, B column-major: [n][k]) for the cooperative-matrix loads; without it stage() unpacks
+// them into the TILE_T tiles of the unpacked layout.
 layout(local_size_x = THREADS) in;
 layout(constant_id = 0) const int MODE = 0;
 layout(constant_id = 1) const bool HAS_BIAS = false;
+#ifdef PACKED_HALF
+layout(std430, binding = 0) readonly buffer ABuffer { uvec4 a[]; };
+layout(std430, binding = 1) readonly buffer BBuffer { uvec4 b[]; };
+#else
 layout(std430, binding = 0) readonly buffer ABuffer { float a[]; };
 layout(std430, binding = 1) readonly buffer BBuffer { float b[]; };
+#endif
 layout(std430, binding = 2) readonly buffer BiasBuffer { float bias[]; };
 layout(std430, binding = 3) writeonly buffer CBuffer { float c[]; };
 layout(std430, binding = 4) readonly buffer BSecondBuffer { float bSecond[]; };
@@ -28,13 +41,25 @@ layout(push_constant) uniform Push {
 } p;
 
 // The host sizes the grid by this 64x128 tile (VulkanBackend.gemmTile).
-const int BM = 64, BN = 128, BK = 32;
+const int BM = 64, BN = 128;
+#ifdef TILE_WORDS
+const int BK = 64;  // half the barriers per K; the fp32 tiles would not fit in 48 KiB at this depth
+#else
+const int BK = 32;
+#endif
 const int A_PER_THREAD = BM * BK / THREADS, B_PER_THREAD = BK * BN / THREADS;
 // Rows padded by 8 elements so that consecutive rows start in different banks (and, in fp16,
 // stay 16-byte aligned for cooperative-matrix loads).
 const int STRIDE_A = BK + 8, STRIDE_B = BN + 8;
+#ifdef TILE_WORDS
+// In words of 8 halves: A [BM][BK], B [BN][BK], rows padded as above.
+const int STRIDE_WORDS = (BK + 8) / 8;
+shared uvec4 tileA[BM * STRIDE_WORDS];
+shared uvec4 tileB[BN * STRIDE_WORDS];
+#else
 shared TILE_T tileA[BM * STRIDE_A];
 shared TILE_T tileB[BK * STRIDE_B];
+#endif
 // Where each column of the current tile is written (see Column.outBase), for the epilogues.
 shared int columnOutBase[BN];
 shared bool columnValid[BN];
@@ -59,6 +84,62 @@ struct Column {
     int outBase;     // element of C for row 0 (row m adds m * planeC())
 };
 
+#ifdef PACKED_HALF
+// Words of 8 halves per invocation and K step.
+const int A_WORDS = A_PER_THREAD / 8, B_WORDS = B_PER_THREAD / 8;
+uvec4 regA[A_WORDS];
+uvec4 regB[B_WORDS];
+
+/// Loads the K step at `kb` into registers: words of A[row0.., kb..] and of the invocation's column of B.
+void fetch(int kb, int row0, Column col) {
+    int M = rowsM(), K = depthK(), t = int(gl_LocalInvocationID.x);
+    [[unroll]] for (int j = 0; j < A_WORDS; ++j) {
+        int e = t + THREADS * j, m = row0 + e / (BK / 8), k = kb + 8 * (e % (BK / 8));
+        regA[j] = m < M && k < K ? a[(m * K + k) / 8] : uvec4(0);
+    }
+    // Word w of the column holds K rows k..k+7: channels c..c+7 of tap (ty, tx). Decoded once, then stepped.
+    int words = p.inC / 8, k0 = kb + t / BN * B_PER_THREAD, tap = k0 / p.inC, c = k0 % p.inC / 8;
+    int ty = tap / p.kW, tx = tap % p.kW;
+    [[unroll]] for (int w = 0; w < B_WORDS; ++w) {
+        int iy = col.y0 + ty, ix = col.x0 + tx;
+        bool inside = col.valid && ty < p.kH && iy >= 0 && iy < p.inH && ix >= 0 && ix < p.inW;
+        regB[w] = inside ? b[col.firstBase + (iy * p.inW + ix) * words + c] : uvec4(0);
+        if (++c == words) { c = 0; if (++tx == p.kW) { tx = 0; ++ty; } }
+    }
+}
+
+#ifdef TILE_WORDS
+/// Stores the registers of `fetch` into the shared tiles.
+void stage() {
+    int t = int(gl_LocalInvocationID.x);
+    [[unroll]] for (int j = 0; j < A_WORDS; ++j) {
+        int e = t + THREADS * j;
+        tileA[e / (BK / 8) * STRIDE_WORDS + e % (BK / 8)] = regA[j];
+    }
+    int column = t % BN, word0 = t / BN * B_WORDS;
+    [[unroll]] for (int w = 0; w < B_WORDS; ++w) tileB[column * STRIDE_WORDS + word0 + w] = regB[w];
+}
+#else
+/// Unpacks the registers of `fetch` into the shared tiles.
+void stage() {
+    int t = int(gl_LocalInvocationID.x);
+    [[unroll]] for (int j = 0; j < A_WORDS; ++j) {
+        int e = t + THREADS * j, row = e / (BK / 8), k = 8 * (e % (BK / 8));
+        [[unroll]] for (int h = 0; h < 4; ++h) {
+            vec2 v = unpackHalf2x16(regA[j][h]);
+            tileA[row * STRIDE_A + k + 2 * h] = TILE_T(v.x);
+            tileA[row * STRIDE_A + k + 2 * h + 1] = TILE_T(v.y);
+        }
+    }
+    int column = t % BN, k0 = t / BN * B_PER_THREAD;
+    [[unroll]] for (int w = 0; w < B_WORDS; ++w) [[unroll]] for (int h = 0; h < 4; ++h) {
+        vec2 v = unpackHalf2x16(regB[w][h]);
+        tileB[(k0 + 8 * w + 2 * h) * STRIDE_B + column] = TILE_T(v.x);
+        tileB[(k0 + 8 * w + 2 * h + 1) * STRIDE_B + column] = TILE_T(v.y);
+    }
+}
+#endif
+#else
 float regA[A_PER_THREAD];
 float regB[B_PER_THREAD];
 
@@ -96,6 +177,7 @@ void stage() {
     }
     [[unroll]] for (int r = 0; r < B_PER_THREAD; ++r) tileB[(row + r) * STRIDE_B + column] = TILE_T(regB[r]);
 }
+#endif
 
 /// Writes C[row0 + row] of tile column `column` (as published in columnOutBase), if it exists.
 void storeC(int row0, int row, int column, float v) {
@@ -124,8 +206,12 @@ void main() {
         Column col;
         col.valid = index < N;
         int plane = gatherH() * gatherW();
+#ifdef PACKED_HALF
+        col.firstBase = n * plane * (p.inC / 8);  // in words; the packed input is one part
+#else
         col.firstBase = n * p.splitC * plane;
         col.secondBase = (n * (gatherC() - p.splitC) - p.splitC) * plane;
+#endif
         col.y0 = MODE == 0 ? y * p.stride - p.pad : y;
         col.x0 = MODE == 0 ? x * p.stride - p.pad : x;
         col.outBase = MODE == 0

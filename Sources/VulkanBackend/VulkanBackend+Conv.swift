@@ -68,7 +68,9 @@ extension VulkanBackend {
             let operands = packed
                 ? [packedWeight(a), packHalf(b, b2, shape: problem.input)]
                 : [buffer(a), buffer(b)]
-            launch(kernel, constants: constants, operands + [buffer(bias ?? a), out, packed ? operands[1] : buffer(b2 ?? b)],
+            // Unused bindings (the bias, the packed kernels' second part) still need a buffer; never read.
+            let bindings = operands + [buffer(bias ?? a), out, packed ? operands[1] : buffer(b2 ?? b)]
+            launch(kernel, constants: constants, bindings,
                    ints: problem.push(splitK: k, splitC: b.shape.c),
                    groups: (min(65535, (columns + Self.gemmTile.n - 1) / Self.gemmTile.n),
                             (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps),
@@ -88,7 +90,8 @@ extension VulkanBackend {
     private func packHalf(_ first: Tensor, _ second: Tensor? = nil, shape: Shape) -> DeviceBuffer {
         precondition(shape.c % 8 == 0, "packing \(shape): channels must be a multiple of 8")
         let out = allocate(bytes: 2 * shape.count)
-        launch(.packHalf, [buffer(first), buffer(second ?? first), out], ints: [shape.n, shape.c, shape.planeSize, first.shape.c],
+        launch(.packHalf, [buffer(first), buffer(second ?? first), out],
+               ints: [shape.n, shape.c, shape.planeSize, first.shape.c],
                groups: Self.groups(items: shape.count / 8))
         return out
     }

@@ -55,7 +55,8 @@ struct PackedOperandTests {
         try gpu.startProfiling()
         let x = gpu.upload(randomValues(2 * 8 * 5 * 4, seed: 64), shape: Shape(2, 8, 5, 4))
         let w = gpu.upload(randomValues(3 * 8 * 3 * 3, seed: 65), shape: Shape(3, 8, 3, 3))
-        for _ in 0..<2 { _ = gpu.download(gpu.conv2d(x, weight: w, bias: nil, geometry: ConvGeometry(stride: 1, padding: 1))) }
+        let geometry = ConvGeometry(stride: 1, padding: 1)
+        for _ in 0..<2 { _ = gpu.download(gpu.conv2d(x, weight: w, bias: nil, geometry: geometry)) }
         let times = try gpu.kernelTimes()
         let kernel = gpu.tensorCores ? "conv_coopmat_packed" : "conv_tiled_packed"
         #expect(times.first { $0.label == "\(kernel) 0,0 M=3 N=40 K=72" }?.count == 2, "\(times.map(\.label))")

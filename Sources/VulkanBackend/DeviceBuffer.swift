@@ -7,10 +7,11 @@ final class DeviceBuffer: TensorStorage, @unchecked Sendable {
     // Unchecked: `raw` is immutable; the context serialises every use of the handles.
     let raw: RawBuffer
     let context: VulkanContext
-    /// The fp16 copy that `pack_half.comp` made of this buffer read as `shape`, kept while the
-    /// buffer lives: ops never write a buffer again once it is made, so a weight is packed once
-    /// however many passes use it.
-    let packed = Mutex<(shape: Shape, buffer: DeviceBuffer)?>(nil)
+    /// The fp16 copies that `pack_half.comp` made of this buffer, by the shape it was read as, kept
+    /// while the buffer lives: ops never write a buffer again once it is made, so a weight is packed
+    /// once however many passes use it (a transposed convolution's weight is read as two shapes in
+    /// training: forward and backward).
+    let packed = Mutex<[Shape: DeviceBuffer]>([:])
 
     init(raw: RawBuffer, context: VulkanContext) {
         self.raw = raw

@@ -2,8 +2,8 @@ import Compute
 
 /// The sizes of one convolution (input, output, kernel, geometry) as `conv.comp` takes them.
 private struct ConvProblem {
-    let input: Shape   // [N, I, H, W]
-    let output: Shape  // [N, O, Ho, Wo]
+    private(set) var input: Shape   // [N, I, H, W]
+    private(set) var output: Shape  // [N, O, Ho, Wo]
     let kh: Int, kw: Int
     let geometry: ConvGeometry
 
@@ -33,6 +33,20 @@ private struct ConvProblem {
          splitK, splitC]
     }
 
+    /// The problem as the packed kernels take it: the channels that `mode`'s product gathers (K's)
+    /// padded with zeros to whole words of 8 (`pack_half.comp`).
+    func paddedToWords(_ mode: Mode) -> ConvProblem {
+        var padded = self
+        switch mode {
+        case .forward: padded.input.c = Self.wholeWords(input.c)
+        case .inputGradient: padded.output.c = Self.wholeWords(output.c)
+        case .weightGradient: preconditionFailure("the weight gradient is not packed")
+        }
+        return padded
+    }
+
+    static func wholeWords(_ channels: Int) -> Int { (channels + 7) / 8 * 8 }
+
     enum Mode: Int32 { case forward, inputGradient, weightGradient }
 }
 
@@ -45,9 +59,8 @@ extension VulkanBackend {
     private static let gemmSharedBytes = 32 << 10
 
     /// Runs a convolution product into `out`: `conv_coopmat.comp` on tensor cores or `conv_tiled.comp`
-    /// where they compute it (their `_packed` versions on operands packed by `packHalf`, for forward
-    /// products where `packsHalfOperands` and the channels allow), else `conv.comp` with `splits`
-    /// slices of K (partial sums side by side).
+    /// where they compute it (their `_packed` versions on operands packed by `packHalf` where
+    /// `packsHalfOperands`), else `conv.comp` with `splits` slices of K (partial sums side by side).
     /// `b2`, in the forward product alone, holds the gathered input's channels past `b`'s; only
     /// `conv_gemm.glsl` reads it (see `gemmTaps`).
     private func convolve(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor, b2: Tensor? = nil,
@@ -58,23 +71,22 @@ extension VulkanBackend {
         if let taps = gemmTaps(problem, mode) {
             // Columns are the pixels of the convolution's output (for the transposed 2x2, of dy).
             let columns = problem.output.n * problem.output.planeSize
-            let packed = mode == .forward && packsHalfOperands && problem.input.c % 8 == 0
+            let packed = packsHalfOperands
             let kernel: Kernel = switch (context.tensorCores, packed) {
             case (true, true): .convTensorCoresPacked
             case (true, false): .convTensorCores
             case (false, true): .convTiledPacked
             case (false, false): .convTiled
             }
-            let operands = packed
-                ? [packedWeight(a), packHalf(b, b2, shape: problem.input)]
-                : [buffer(a), buffer(b)]
+            let launched = packed ? problem.paddedToWords(mode) : problem
+            let operands = packed ? packedOperands(problem, mode, a: a, b: b, b2: b2) : [buffer(a), buffer(b)]
             // Unused bindings (the bias, the packed kernels' second part) still need a buffer; never read.
             let bindings = operands + [buffer(bias ?? a), out, packed ? operands[1] : buffer(b2 ?? b)]
             launch(kernel, constants: constants, bindings,
-                   ints: problem.push(splitK: k, splitC: b.shape.c),
+                   ints: launched.push(splitK: k, splitC: b.shape.c),
                    groups: (min(65535, (columns + Self.gemmTile.n - 1) / Self.gemmTile.n),
                             (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps),
-                   detail: " M=\(m) N=\(columns) K=\(k)")
+                   detail: " M=\(m) N=\(columns) K=\(launched.gemm(mode).k)")
             return
         }
         precondition(b2 == nil, "conv.comp reads one input")
@@ -85,23 +97,45 @@ extension VulkanBackend {
                groups: (min(65535, (n + Self.tile - 1) / Self.tile), (m + Self.tile - 1) / Self.tile, splits))
     }
 
-    /// `first` and `second` (NCHW fp32, the channels of `shape` in that order) as fp16 NHWC words of
-    /// 8 channels (`pack_half.comp`). An OIHW weight packs into [O][kH][kW][I].
-    private func packHalf(_ first: Tensor, _ second: Tensor? = nil, shape: Shape) -> DeviceBuffer {
-        precondition(shape.c % 8 == 0, "packing \(shape): channels must be a multiple of 8")
-        let out = allocate(bytes: 2 * shape.count)
-        launch(.packHalf, [buffer(first), buffer(second ?? first), out],
-               ints: [shape.n, shape.c, shape.planeSize, first.shape.c],
-               groups: Self.groups(items: shape.count / 8))
+    /// The weight and the gathered input of `mode`'s product packed as `conv_gemm.glsl` reads them
+    /// with PACKED_HALF: the forward convolution's OIHW weight as [O][kH][kW][I] and its input, or
+    /// for the transposed 2x2 the weight as [I][kH][kW][O] (read as one sample of O channels whose
+    /// pixels are (i, tap)) and dy.
+    private func packedOperands(_ problem: ConvProblem, _ mode: ConvProblem.Mode, a: Tensor, b: Tensor,
+                                b2: Tensor?) -> [DeviceBuffer] {
+        switch mode {
+        case .forward:
+            return [packedWeight(a, as: a.shape), packHalf([b] + (b2.map { [$0] } ?? []), as: problem.input)]
+        case .inputGradient:
+            let w = a.shape
+            return [packedWeight(a, as: Shape(1, w.n, w.c, w.h * w.w)), packHalf([b], as: problem.output)]
+        case .weightGradient:
+            preconditionFailure("the weight gradient is not packed")
+        }
+    }
+
+    /// `parts` (NCHW fp32: one tensor, or two whose channels make `shape`'s in that order) as fp16
+    /// NHWC words of 8 channels, the last word padded with zeros (`pack_half.comp`).
+    private func packHalf(_ parts: [Tensor], as shape: Shape) -> DeviceBuffer {
+        precondition((1...2).contains(parts.count) && parts.map(\.shape.count).reduce(0, +) == shape.count,
+                     "packing \(parts.map(\.shape)) as \(shape)")
+        let words = ConvProblem.wholeWords(shape.c) / 8, pixels = shape.n * shape.planeSize
+        // The shader's tiles: 256 words, up to 8 of a pixel.
+        let rowWords = min(words, 8), tilePixels = 256 / rowWords
+        let tiles = (pixels + tilePixels - 1) / tilePixels * ((words + rowWords - 1) / rowWords)
+        let out = allocate(bytes: 16 * words * pixels)
+        launch(.packHalf, [buffer(parts[0]), buffer(parts[parts.count - 1]), out],
+               ints: [shape.n, shape.c, shape.planeSize, parts.count == 2 ? parts[0].shape.c : shape.c],
+               groups: (min(65535, tiles), 1, 1))
         return out
     }
 
-    /// `weight` packed by `packHalf`, once for as long as its buffer lives.
-    private func packedWeight(_ weight: Tensor) -> DeviceBuffer {
+    /// `weight` packed by `packHalf` as `shape`, once for as long as its buffer lives.
+    private func packedWeight(_ weight: Tensor, as shape: Shape) -> DeviceBuffer {
         let storage = buffer(weight)
-        if let (shape, packed) = storage.packed.withLock({ $0 }), shape == weight.shape { return packed }
-        let packed = packHalf(weight, shape: weight.shape)
-        storage.packed.withLock { $0 = (weight.shape, packed) }
+        if let packed = storage.packed.withLock({ $0[shape] }) { return packed }
+        let packed = packHalf([weight], as: shape)
+        storage.packed.withLock { $0[shape] = packed }
         return packed
     }
 

@@ -16,8 +16,9 @@ public final class VulkanBackend: Backend {
 
     /// Whether convolutions run on tensor cores (see `DeviceCapabilities.tensorCores`).
     public var tensorCores: Bool { context.tensorCores }
-    /// Whether forward convolutions of inputs with a multiple of 8 channels read fp16 NHWC copies of
-    /// their input and weight (`pack_half.comp`, one pass each) rather than gathering fp32 elements.
+    /// Whether the convolution products of `conv_gemm.glsl` (forward convolutions and the 2x2
+    /// upsampling) read fp16 NHWC copies of their input and weight (`pack_half.comp`, one pass each)
+    /// rather than gathering fp32 elements.
     public let packsHalfOperands: Bool
 
     /// Opens `device`, one of `VulkanDevice.list()`. `packsHalfOperands` defaults to whether the

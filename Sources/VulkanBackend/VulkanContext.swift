@@ -14,7 +14,7 @@ final class VulkanContext: @unchecked Sendable {
     /// Convolutions run on tensor cores (`conv_coopmat.comp`): the device has them and the
     /// environment does not turn them off (`GANET_SEG_TENSOR_CORES=0`, to compare the portable path).
     let tensorCores: Bool
-    /// Whether forward convolutions pack their operands to fp16 unless told otherwise: with tensor
+    /// Whether convolution products pack their operands to fp16 unless told otherwise: with tensor
     /// cores, unless the environment turns it off (`GANET_SEG_PACK_HALF=0`, to compare the paths).
     let packsHalfByDefault: Bool
     /// Nanoseconds per timestamp tick.

@@ -12,13 +12,15 @@
 // Invocation t gathers column t % BN of B. The including kernel defines TILE_T (the shared tiles'
 // element type) and THREADS (128 or 256), and, after the include, the stages declared at the end.
 //
-// With PACKED_HALF defined (MODE 0 alone), A and B come packed by pack_half.comp: fp16, eight
-// channels to a 16-byte word, K ordered (tap, channel) rather than (channel, tap). A K step then
-// loads whole words, one bounds check per word, instead of a scalar with its own window
-// arithmetic per element: the scalar gather was most of the tensor-core kernel's time on an H200
-// (docs/performance.md). With TILE_WORDS also defined the tiles stay packed in shared memory (A
-// row-major, B column-major: [n][k]) for the cooperative-matrix loads; without it stage() unpacks
-// them into the TILE_T tiles of the unpacked layout.
+// With PACKED_HALF defined, A and B come packed by pack_half.comp: fp16, eight channels to a
+// 16-byte word, K ordered (tap, channel) rather than (channel, tap), the gathered tensor's channels
+// (inC in MODE 0, outC in MODE 1) padded with zeros to whole words. A is the weight [O][I][kH][kW]
+// packed as [O][kH][kW][I] in MODE 0 and as [I][kH][kW][O] in MODE 1 (rows M, then the layer's
+// tap, then K). A K step then loads whole words, one bounds check per word, instead of a scalar
+// with its own window arithmetic per element: the scalar gather was most of the tensor-core
+// kernel's time on an H200 (docs/performance.md). With TILE_WORDS also defined the tiles stay
+// packed in shared memory (A row-major, B column-major: [n][k]) for the cooperative-matrix loads;
+// without it stage() unpacks them into the TILE_T tiles of the unpacked layout.
 layout(local_size_x = THREADS) in;
 layout(constant_id = 0) const int MODE = 0;
 layout(constant_id = 1) const bool HAS_BIAS = false;
@@ -93,18 +95,21 @@ uvec4 regB[B_WORDS];
 /// Loads the K step at `kb` into registers: words of A[row0.., kb..] and of the invocation's column of B.
 void fetch(int kb, int row0, Column col) {
     int M = rowsM(), K = depthK(), t = int(gl_LocalInvocationID.x);
+    // MODE 1: the layer's tap of each row (MODE 0 has one).
+    int taps = MODE == 0 ? 1 : p.kH * p.kW, tapA = MODE == 0 ? 0 : int(gl_WorkGroupID.z);
     [[unroll]] for (int j = 0; j < A_WORDS; ++j) {
         int e = t + THREADS * j, m = row0 + e / (BK / 8), k = kb + 8 * (e % (BK / 8));
-        regA[j] = m < M && k < K ? a[(m * K + k) / 8] : uvec4(0);
+        regA[j] = m < M && k < K ? a[((m * taps + tapA) * K + k) / 8] : uvec4(0);
     }
-    // Word w of the column holds K rows k..k+7: channels c..c+7 of tap (ty, tx). Decoded once, then stepped.
-    int words = p.inC / 8, k0 = kb + t / BN * B_PER_THREAD, tap = k0 / p.inC, c = k0 % p.inC / 8;
-    int ty = tap / p.kW, tx = tap % p.kW;
+    // Word w of the column holds K rows k..k+7: channels c..c+7 of window tap (ty, tx). Decoded
+    // once, then stepped.
+    int C = gatherC(), H = gatherH(), W = gatherW(), words = C / 8;
+    int k0 = kb + t / BN * B_PER_THREAD, tap = k0 / C, c = k0 % C / 8, ty = tap / windowW(), tx = tap % windowW();
     [[unroll]] for (int w = 0; w < B_WORDS; ++w) {
         int iy = col.y0 + ty, ix = col.x0 + tx;
-        bool inside = col.valid && ty < p.kH && iy >= 0 && iy < p.inH && ix >= 0 && ix < p.inW;
-        regB[w] = inside ? b[col.firstBase + (iy * p.inW + ix) * words + c] : uvec4(0);
-        if (++c == words) { c = 0; if (++tx == p.kW) { tx = 0; ++ty; } }
+        bool inside = col.valid && ty < windowH() && iy >= 0 && iy < H && ix >= 0 && ix < W;
+        regB[w] = inside ? b[col.firstBase + (iy * W + ix) * words + c] : uvec4(0);
+        if (++c == words) { c = 0; if (++tx == windowW()) { tx = 0; ++ty; } }
     }
 }
 
@@ -207,7 +212,7 @@ void main() {
         col.valid = index < N;
         int plane = gatherH() * gatherW();
 #ifdef PACKED_HALF
-        col.firstBase = n * plane * (p.inC / 8);  // in words; the packed input is one part
+        col.firstBase = n * plane * (gatherC() / 8);  // in words; the packed input is one part
 #else
         col.firstBase = n * p.splitC * plane;
         col.secondBase = (n * (gatherC() - p.splitC) - p.splitC) * plane;

@@ -108,6 +108,18 @@ struct OpTests {
         expectAgree(gb.dBeta, cb.dBeta, on: gpu, rtol: 1e-4, atol: 1e-4, "dBeta")
     }
 
+    /// Planes far from zero against their spread (1000 + [0, 1]), where E[x^2] - E[x]^2 in fp32
+    /// would lose every digit of the variance: the one-pass statistics keep them.
+    @Test func instanceNormOfOffsetPlanes() {
+        let x = randomPair(Shape(2, 3, 33, 40), in: 1000...1001, seed: 13, on: gpu)
+        let gamma = pair([1, 1, 1], Shape(1, 3, 1, 1), on: gpu), beta = pair([0, 0, 0], Shape(1, 3, 1, 1), on: gpu)
+        let c = cpu.instanceNorm(x.cpu, gamma: gamma.cpu, beta: beta.cpu, epsilon: 1e-5, rectifier: nil)
+        let g = gpu.instanceNorm(x.gpu, gamma: gamma.gpu, beta: beta.gpu, epsilon: 1e-5, rectifier: nil)
+        expectAgree(g.mean, c.mean, on: gpu, rtol: 1e-6, atol: 0, "mean")
+        expectAgree(g.invStd, c.invStd, on: gpu, rtol: 1e-3, atol: 0, "invStd")
+        expectAgree(g.y, c.y, on: gpu, rtol: 1e-3, atol: 2e-3, "y")
+    }
+
     @Test(arguments: [Pointwise.relu, .leakyRelu(slope: 0.2), .tanh, .sigmoid, .log, .abs, .softplus])
     func pointwise(_ op: Pointwise) {
         // Away from the kinks of relu and abs; positive for log; wide enough to saturate tanh.

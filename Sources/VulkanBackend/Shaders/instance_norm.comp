@@ -1,6 +1,9 @@
 #version 450
-// Backend.instanceNorm: one workgroup per (sample, channel) plane; two-pass mean and variance;
-// negative outputs times `negativeSlope` (0: ReLU; 1: no rectifier).
+// Backend.instanceNorm: one workgroup per (sample, channel) plane; negative outputs times
+// `negativeSlope` (0: ReLU; 1: no rectifier). The plane is read once for its statistics (each
+// invocation's count, mean and sum of squared deviations by Welford's update, merged exactly over
+// the workgroup) and once to normalise it: two passes over memory where a sum, then the squares
+// about the mean took three.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer Source { float x[]; };
@@ -16,12 +19,15 @@ void main() {
     int t = int(gl_LocalInvocationID.x);
     for (int plane = int(gl_WorkGroupID.x); plane < p.planes; plane += int(gl_NumWorkGroups.x)) {
         int base = plane * p.planeSize;
-        float s = 0.0;
-        for (int i = t; i < p.planeSize; i += 256) s += x[base + i];
-        float mu = workgroupSum(s) / float(p.planeSize);
-        float squares = 0.0;
-        for (int i = t; i < p.planeSize; i += 256) { float d = x[base + i] - mu; squares += d * d; }
-        float inv = inversesqrt(workgroupSum(squares) / float(p.planeSize) + p.epsilon);
+        float count = 0.0, m = 0.0, squares = 0.0;
+        for (int i = t; i < p.planeSize; i += 256) {
+            float v = x[base + i], d = v - m;
+            count += 1.0;
+            m += d / count;
+            squares += d * (v - m);
+        }
+        float mu = workgroupSum(count * m) / float(p.planeSize), offset = m - mu;
+        float inv = inversesqrt(workgroupSum(squares + count * offset * offset) / float(p.planeSize) + p.epsilon);
         float scale = inv * gamma[plane % p.channels], shift = beta[plane % p.channels];
         for (int i = t; i < p.planeSize; i += 256) {
             float v = (x[base + i] - mu) * scale + shift;

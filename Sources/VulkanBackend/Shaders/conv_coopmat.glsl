@@ -1,7 +1,8 @@
 // Convolutions on tensor cores (conv_gemm.glsl's products), for conv_coopmat.comp and, on packed
 // fp16 operands, conv_coopmat_packed.comp: the tiles are fp16 in shared memory, multiplied as
-// VK_NV_cooperative_matrix 16x16x16 tiles, accumulated in fp32 (from the bias). The output is fp32. The subgroups split the 64x128 tile into 2 rows of
-// SUBGROUP_COLUMNS; each owns 32 rows and FRAGMENTS_N 16-wide columns of accumulators.
+// VK_NV_cooperative_matrix 16x16x16 tiles, accumulated in fp32 (from the bias). The output is
+// fp32. The subgroups split the BM x 128 tile into BM / 32 rows of SUBGROUP_COLUMNS; each owns 32
+// rows and FRAGMENTS_N 16-wide columns of accumulators.
 // Accumulators go straight to C where a 16x16 fragment lies whole in one sample's plane with
 // aligned rows, else through a per-subgroup scratch tile that each lane copies element-wise.
 #extension GL_NV_cooperative_matrix : require
@@ -19,7 +20,7 @@
 #include "conv_gemm.glsl"
 
 const uint T = 16;  // fragment size: 16x16x16
-const int SUBGROUP_COLUMNS = THREADS / 64, FRAGMENTS_N = BN / SUBGROUP_COLUMNS / 16;
+const int SUBGROUP_COLUMNS = THREADS / 32 / (BM / 32), FRAGMENTS_N = BN / SUBGROUP_COLUMNS / 16;
 fcoopmatNV<32, gl_ScopeSubgroup, T, T> acc[2][FRAGMENTS_N];
 // Each row's bias across 16 columns: loading it as a matrix starts the accumulators at the bias.
 shared float biasRows[BM * 16];

@@ -196,11 +196,12 @@ run_body() {
         [ "${VARIANTS:-1}" = 0 ] && break
         [ -d "$variant" ] || continue
         name=$(basename "$variant")
-        local args=(--batch-size 32 --repeat 3 --profile)
-        case $name in ablate-*) ;; *) args+=(--check-against-cpu) ;; esac
+        local args=(--batch-size 32 --repeat 3 --profile) statistics=0
+        # Candidates: their labels checked, the driver's registers and spills shown.
+        case $name in ablate-*) ;; *) args+=(--check-against-cpu); statistics=1 ;; esac
         echo "== variant $name: GANET_SEG_SHADER_DIR=$variant ganet-seg bench --device gpu ${args[*]}"
-        GANET_SEG_SHADER_DIR=$variant timeout 100 "${gs[@]}" bench "$study" --model "$model" --device gpu "${args[@]}" \
-            | tee "$work/variant-$name.txt"
+        GANET_SEG_PIPELINE_STATISTICS=$statistics GANET_SEG_SHADER_DIR=$variant timeout 100 "${gs[@]}" bench "$study" \
+            --model "$model" --device gpu "${args[@]}" | tee "$work/variant-$name.txt"
         [ "${PIPESTATUS[0]}" = 0 ] || echo "(failed)"
     done
     echo "== per study: ganet-seg segment --device gpu (all stages and outputs)"

@@ -105,7 +105,7 @@ extension VulkanBackend {
                                 b2: Tensor?) -> [DeviceBuffer] {
         switch mode {
         case .forward:
-            return [packedWeight(a, as: a.shape), packHalf([b] + (b2.map { [$0] } ?? []), as: problem.input)]
+            return [packedWeight(a, as: a.shape), packHalf([b, b2].compactMap { $0 }, as: problem.input)]
         case .inputGradient:
             let w = a.shape
             return [packedWeight(a, as: Shape(1, w.n, w.c, w.h * w.w)), packHalf([b], as: problem.output)]

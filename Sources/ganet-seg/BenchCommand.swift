@@ -183,7 +183,7 @@ func peakResidentKiB() -> Int {
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, Int32(line.count), file) != nil {
-        let text = String(cString: line)
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if text.hasPrefix("VmHWM:") { return Int(text.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "0") ?? 0 }
     }
     return 0

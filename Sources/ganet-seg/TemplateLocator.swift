@@ -19,7 +19,7 @@ enum InstallationFiles {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { return "." }
-        return parent(of: String(cString: buffer))
+        return parent(of: String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     private static func parent(of path: String) -> String {

@@ -87,15 +87,32 @@ prepare() {
 }
 
 # Kernel experiments for `run` to time, each a folder of SPIR-V that GANET_SEG_SHADER_DIR loads in
-# place of the embedded shaders: the candidate kernels in scripts/gpu-variants/*.patch (applied to
-# the committed Shaders; one that no longer applies is skipped), and ablations of the committed
-# tensor-core kernels, each with stages of its K loop taken out (the global loads, the
-# shared-memory staging, the tensor-core products): their labels are wrong by design, their time
-# says what the missing stages cost.
+# place of the embedded shaders:
+# - tile shapes of the packed tensor-core kernel (conv_coopmat_packed.comp compiled with other
+#   BM, BK, THREADS and SUBGROUP_ROWS; see conv_gemm.glsl and conv_coopmat.glsl), named
+#   m<BM>-k<BK>-t<THREADS>-sg<subgroup tile>. The committed one is m64-k64-t256-sg32x32.
+# - the candidate kernels in scripts/gpu-variants/*.patch (applied to the committed Shaders; one
+#   that no longer applies is skipped);
+# - with ABLATIONS=1, ablations of the committed tensor-core kernels, each with stages of its K loop
+#   taken out (the global loads, the shared-memory staging, the tensor-core products): their labels
+#   are wrong by design, their time says what the missing stages cost.
 variants() {
     local out=$1 shaders=$root/Sources/VulkanBackend/Shaders tmp name patch kernel
     tmp=$(mktemp -d)
     rm -rf "$out" && mkdir -p "$out"
+    local -A tiles=(
+        [m128-k32-t128-sg64x64]='-DBM=128 -DBK=32 -DTHREADS=128 -DSUBGROUP_ROWS=64'
+        [m128-k32-t256-sg64x32]='-DBM=128 -DBK=32 -DSUBGROUP_ROWS=64'
+        [m128-k64-t256-sg32x64]='-DBM=128'
+        [m64-k64-t128-sg64x32]='-DTHREADS=128 -DSUBGROUP_ROWS=64'
+        [m64-k64-t128-sg32x64]='-DTHREADS=128'
+    )
+    for name in "${!tiles[@]}"; do
+        mkdir -p "$out/$name"
+        # shellcheck disable=SC2086  # the defines are words
+        glslc --target-env=vulkan1.1 -Werror ${tiles[$name]} -o "$out/$name/conv_coopmat_packed.spv" "$shaders/conv_coopmat_packed.comp" ||
+            { echo "variant $name: does not compile; skipped" >&2; rm -rf "${out:?}/$name"; }
+    done
     for patch in "$root"/scripts/gpu-variants/*.patch; do
         [ -e "$patch" ] || continue
         name=$(basename "$patch" .patch)
@@ -109,6 +126,7 @@ variants() {
         [ablate-loop-only]='s|^\( *\)\(if (kb + BK < K) \)\{0,1\}fetch(.*|\1// &|; s|^\( *\)stage();|\1// &|; s|^\( *\)multiplyStaged();|\1// &|'
     )
     for name in "${!ablations[@]}"; do
+        [ "${ABLATIONS:-0}" = 1 ] || break
         cp -r "$shaders" "$tmp/$name"
         sed -i "${ablations[$name]}" "$tmp/$name/conv_gemm.glsl"
         cmp -s "$shaders/conv_gemm.glsl" "$tmp/$name/conv_gemm.glsl" && { echo "variant $name: no K loop line matched; skipped" >&2; rm -rf "${tmp:?}/$name"; }
@@ -226,8 +244,43 @@ run_body() {
         echo "variant $(basename "$variant" .txt | sed 's/^variant-//'):"
         grep -h '^U-Net\|^labels against' "$variant" | sed 's/^/  /'
     done
+    local candidates=()
+    for variant in "$work"/variant-*.txt; do case $variant in */variant-ablate-*|*'*'*) ;; *) candidates+=("$variant") ;; esac; done
+    compare_layers "$work"/bench-32.txt "${candidates[@]}"
     echo "$failed step(s) failed"
     [ "$failed" = 0 ]
+}
+
+# The packed convolutions' time per layer (profile lines "conv_coopmat_packed MODE,BIAS M= N= K=")
+# in each bench output given, side by side: which kernel suits which layers, and what choosing the
+# fastest per layer would save.
+compare_layers() {
+    [ -e "${2:-}" ] || return 0
+    echo "packed convolutions, ms per layer shape in one profiled pass at batch 32 (columns: 1 = the committed kernel, then the experiments):"
+    local i=1 file
+    for file in "$@"; do echo "  $i $(basename "$file" .txt | sed 's/^variant-//; s/^bench-32$/committed/')"; i=$((i + 1)); done
+    awk '
+        FNR == 1 { column++; inProfile = 0 }
+        /^GPU time per kernel/ { inProfile = 1; next }
+        inProfile && !/^  / { inProfile = 0 }
+        inProfile && $1 == "conv_coopmat_packed" {
+            label = $2; for (f = 3; f <= NF - 4; f++) label = label " " $f
+            if (!(label in seen)) { seen[label] = 1; order[++labels] = label }
+            ms[label, column] = $(NF - 2)
+        }
+        END {
+            printf "  %-30s", "MODE,BIAS M N K"; for (c = 1; c <= column; c++) printf "%8d", c; printf "%8s\n", "best"
+            for (l = 1; l <= labels; l++) {
+                label = order[l]; best = 0; printf "  %-30s", label
+                for (c = 1; c <= column; c++) {
+                    v = ((label, c) in ms) ? ms[label, c] : ""
+                    printf "%8s", v; if (v != "") { total[c] += v; if (best == 0 || v + 0 < best) { best = v + 0; winner = c } }
+                }
+                printf "%8d\n", winner; bestTotal += best
+            }
+            printf "  %-30s", "total"; for (c = 1; c <= column; c++) printf "%8.2f", total[c]
+            printf "\n  the fastest kernel per layer: %.2f ms, against the committed kernel'"'"'s %.2f\n", bestTotal, total[1]
+        }' "$@"
 }
 
 # The same U-Net and weights in PyTorch/cuDNN at the slice size `bench` reported ("W H").

@@ -3,5 +3,7 @@
 #extension GL_GOOGLE_include_directive : require
 #define PACKED_HALF
 // 8 subgroups: with 64-deep K steps, 14% faster than 4 on an H200 (docs/performance.md).
+#ifndef THREADS
 #define THREADS 256
+#endif
 #include "conv_coopmat.glsl"

@@ -42,12 +42,26 @@ layout(push_constant) uniform Push {
     int splitC;                // channels of B's first part (binding 1); the rest are at binding 4
 } p;
 
-// The host sizes the grid by this 64x128 tile (VulkanBackend.gemmTile).
-const int BM = 64, BN = 128;
+// The workgroup's tile of C, BM x BN, and the depth of K staged at a time, BK. The including
+// kernel may set BM (64 or 128) and BK; the defaults are the committed kernels' (other shapes are
+// timed by scripts/bench-gpu.sh). The host sizes the grid by 64x128 tiles (VulkanBackend.gemmTile):
+// with BM = 128, every other row of workgroups has no rows and returns at once (main).
+const int BN = 128;
+#ifndef BM
+#define BM 64
+#endif
+#ifndef BK
 #ifdef TILE_WORDS
-const int BK = 64;  // half the barriers per K; the fp32 tiles would not fit in 48 KiB at this depth
+#define BK 64  // half the barriers per K; the fp32 tiles would not fit in 48 KiB at this depth
 #else
-const int BK = 32;
+#define BK 32
+#endif
+#endif
+#if BM != 64 && BM != 128
+#error "BM: the host's grid has 64-row tiles, so a workgroup takes 64 or 128 rows"
+#endif
+#if BM * BK % (8 * THREADS) != 0 || BK * 128 % (8 * THREADS) != 0 || THREADS % 128 != 0
+#error "each invocation fetches whole words of A and of one column of B"
 #endif
 const int A_PER_THREAD = BM * BK / THREADS, B_PER_THREAD = BK * BN / THREADS;
 // Rows padded by 8 elements so that consecutive rows start in different banks (and, in fp16,
@@ -202,6 +216,7 @@ void writeTile(int row0, int col0);
 void main() {
     int t = int(gl_LocalInvocationID.x);
     int row0 = int(gl_WorkGroupID.y) * BM, K = depthK();
+    if (row0 >= rowsM()) return;  // BM = 128: the grid's extra rows of workgroups (uniform, before any barrier)
     // Columns: pixels (y, x) of the convolution output (MODE 0) or of dy (MODE 1), sample-major.
     int planeW = p.outW, pixels = p.outH * planeW, N = p.batch * pixels;
     int tap = int(gl_WorkGroupID.z);

@@ -55,7 +55,8 @@ extension VulkanBackend {
     private static let tile = 64
     /// Output tile of `conv_tiled.comp` and `conv_coopmat.comp` (rows, columns).
     private static let gemmTile = (m: 64, n: 128)
-    /// Shared memory those kernels need at most (conv_tiled: 29 KiB); devices with less use conv.comp.
+    /// Shared memory the fp32 ones need at most (conv_tiled: 29 KiB); devices with less use conv.comp.
+    /// The tensor-core ones need up to 36 KiB, which every device with VK_NV_cooperative_matrix has (48).
     private static let gemmSharedBytes = 32 << 10
 
     /// Runs a convolution product into `out`: `conv_coopmat.comp` on tensor cores or `conv_tiled.comp`

@@ -1,5 +1,5 @@
 // The implicit-GEMM convolution that conv_coopmat.comp (tensor cores) and conv_tiled.comp (fp32,
-// any device) share: C[M, N] = A[M, K] * B[K, N] over 64x128 tiles of C, K staged BK at a time in
+// any device) share: C[M, N] = A[M, K] * B[K, N] over BM x 128 tiles of C, K staged BK at a time in
 // shared memory, with the next step's A and B loaded into registers while the current one is
 // multiplied, so memory latency overlaps the arithmetic. By MODE:
 //   0 convolution      M = O  N = batch*Ho*Wo  K = I*kH*kW   A = weight [O, I*kH*kW], B = input patches
@@ -45,7 +45,7 @@ layout(push_constant) uniform Push {
 // The workgroup's tile of C, BM x BN, and the depth of K staged at a time, BK. The including
 // kernel may set BM (64 or 128) and BK; the defaults are the committed kernels' (other shapes are
 // timed by scripts/bench-gpu.sh). The host sizes the grid by 64x128 tiles (VulkanBackend.gemmTile):
-// with BM = 128, every other row of workgroups has no rows and returns at once (main).
+// with BM = 128, the upper half of the grid's rows of workgroups (row0 >= M) returns at once (main).
 const int BN = 128;
 #ifndef BM
 #define BM 64
@@ -60,8 +60,8 @@ const int BN = 128;
 #if BM != 64 && BM != 128
 #error "BM: the host's grid has 64-row tiles, so a workgroup takes 64 or 128 rows"
 #endif
-#if BM * BK % (8 * THREADS) != 0 || BK * 128 % (8 * THREADS) != 0 || THREADS % 128 != 0
-#error "each invocation fetches whole words of A and of one column of B"
+#if BK % 16 != 0 || (THREADS != 128 && THREADS != 256) || BM * BK % (8 * THREADS) != 0 || BK * 128 % (8 * THREADS) != 0
+#error "BK: whole 16-deep fragments; THREADS: 128 or 256, each fetching whole words of A and of one column of B"
 #endif
 const int A_PER_THREAD = BM * BK / THREADS, B_PER_THREAD = BK * BN / THREADS;
 // Rows padded by 8 elements so that consecutive rows start in different banks (and, in fp16,

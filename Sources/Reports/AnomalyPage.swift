@@ -132,7 +132,7 @@ public enum AnomalyPage {
                 page.drawText(columns[k], x: x + 4, y: y + 4, scale: scale, color: Sheet.textColor,
                               background: Sheet.labelBackground)
             }
-            let caption = "slice \(z) of \(input.dims[2] - 1)"
+            let caption = Sheet.caption(z: z, slices: input.dims[2])
             let captionWidth = BitmapFont.size(of: caption, scale: scale).width
             page.drawText(caption, x: (width - captionWidth) / 2, y: y + h + 8, scale: scale, color: Sheet.textColor)
         }

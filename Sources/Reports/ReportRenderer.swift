@@ -6,7 +6,7 @@ import FoundationEssentials
 /// Every page shows FLAIR | T1ce pairs with the label overlay (see `TumourClass` for the palette), the study
 /// id, the WT/TC/ET volumes in mL and a legend, so it reads without any other tool. Greyscale windows are the
 /// 0.5-99.5 percentiles of each modality's brain voxels; tiles are cropped to the brain and scaled so
-/// millimetres are square. Captions give the slice as "slice z of (last z)", 0-based like the file names.
+/// millimetres are square. Captions number the slice from 1 and give its 0-based z, as in the file names.
 public struct ReportRenderer: Sendable {
     /// Slices in the overview montage.
     public var overviewSliceCount: Int
@@ -63,7 +63,7 @@ public struct ReportRenderer: Sendable {
         @Sendable func page(_ index: Int) throws(ReportError) -> T {
             guard index > 0 else { return try finish("overview.png", overviewSheet(study).render()) }
             let z = slices[index - 1]
-            let sheet = Sheet(title: "\(input.studyID)  slice \(z)", subtitles: study.subtitles,
+            let sheet = Sheet(title: "\(input.studyID)  " + Sheet.sliceNumber(z: z, slices: input.dims[2]), subtitles: study.subtitles,
                               pairs: [pair(tiles, z: z)], columns: 1,
                               tileWidth: tiles.geometry.width, tileHeight: tiles.geometry.height)
             return try finish(Self.sliceFileName(z), sheet.render())
@@ -84,6 +84,6 @@ public struct ReportRenderer: Sendable {
 
     private func pair(_ tiles: SliceTiles, z: Int) -> Sheet.Pair {
         let images = tiles.render(z: z)
-        return Sheet.Pair(flair: images.flair, t1ce: images.t1ce, caption: "slice \(z) of \(tiles.input.dims[2] - 1)")
+        return Sheet.Pair(flair: images.flair, t1ce: images.t1ce, caption: Sheet.caption(z: z, slices: tiles.input.dims[2]))
     }
 }

@@ -25,6 +25,13 @@ struct Sheet {
     static let legendHeight = 36
     static let swatch = 16
 
+    /// Slice `z` (0-based) counted from 1, as viewers number slices: "slice 87 of 155".
+    static func sliceNumber(z: Int, slices: Int) -> String { "slice \(z + 1) of \(slices)" }
+
+    /// A tile pair's caption: the slice's number and its 0-based voxel index z, as the file names
+    /// (`slice_NNN.png`) and NIfTI tools give it.
+    static func caption(z: Int, slices: Int) -> String { sliceNumber(z: z, slices: slices) + " (z \(z))" }
+
     static let pageColor = RGB(28, 28, 28)
     static let headerColor = RGB(48, 48, 48)
     static let textColor = RGB(240, 240, 240)

@@ -46,7 +46,7 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
         let study = try PreparedStudy(input)
         let sheet = renderer.overviewSheet(study)
         #expect((page.width, page.height) == (sheet.width, sheet.height))
-        #expect(sheet.pairs.map(\.caption) == ["slice 3 of 7", "slice 4 of 7"])
+        #expect(sheet.pairs.map(\.caption) == ["slice 4 of 8 (z 3)", "slice 5 of 8 (z 4)"])
 
         let geometry = study.tiles(longSide: renderer.overviewTileSize).geometry
         #expect(max(geometry.width, geometry.height) >= 240)

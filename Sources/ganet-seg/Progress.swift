@@ -6,16 +6,25 @@ import Pipeline
 final class Progress {
     private let total: Int
     private let label: String
-    private let unit: String
+    /// " steps", " studies"; nil for a percentage.
+    private let unit: String?
     private let stopwatch = Stopwatch()
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var done = 0
 
-    init(total: Int, label: String, unit: String = "") {
+    /// `total` steps of `unit` (" steps", " studies"), shown as done/total with steps per second.
+    convenience init(total: Int, label: String, unit: String = "") {
+        self.init(total: total, label: label, unit: Optional(unit))
+    }
+
+    private init(total: Int, label: String, unit: String?) {
         self.total = total
         self.label = label
         self.unit = unit
     }
+
+    /// Work measured in percent (a study's stages), shown as a percentage without a rate.
+    static func percent(label: String) -> Progress { Progress(total: 100, label: label, unit: nil) }
 
     /// Marks `count` more steps done; `detail` is shown beside the bar (e.g. a loss or a study id).
     func advance(by count: Int = 1, detail: String = "") {
@@ -23,7 +32,8 @@ final class Progress {
         let elapsed = stopwatch.total
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let stats = "\(done)/\(total)\(unit) \(format(rate, 2))/s ETA \(duration(eta))"
+        let amount = unit.map { "\(done)/\(total)\($0) \(format(rate, 2))/s" } ?? "\(done)%"
+        let stats = "\(amount) ETA \(duration(eta))"
         if isTerminal {
             let width = 30
             let filled = total > 0 ? width * done / total : width

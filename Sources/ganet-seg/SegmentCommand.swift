@@ -68,7 +68,7 @@ struct Segment: ParsableCommand {
                 let id = try StudyFolder(path: study).id
                 let temporary = try Publisher.temporaryFolder(in: output, id: id)
                 do {
-                    let progress = Progress(total: 100, label: id, unit: "%")
+                    let progress = Progress.percent(label: id)
                     var shown = 0
                     let metrics = try segmenter.segment(studyAt: study, into: temporary) { stage, fraction in
                         // Stages' share of the time: predict dominates.

@@ -88,6 +88,30 @@ import Testing
         #expect(eventually { fixture.list("archive") == ["Twice", "Twice.1"] })
     }
 
+    @Test func sameIdDroppedWhileTheFirstRunsIsPublishedAfterIt() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor(.block)
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        try fixture.drop("Overlap")
+        #expect(eventually { processor.totalCalls == 1 && fixture.list("inbox").isEmpty })
+        try fixture.drop("Overlap")
+        usleep(300_000)  // the watcher reports it while the first runs
+        processor.release()
+        #expect(eventually { fixture.list("outbox") == ["Overlap", "Overlap.1"] })
+        #expect(eventually { fixture.list("inbox").isEmpty && fixture.list("work").isEmpty })
+    }
+
+    @Test func sameIdAfterARetryIsStillTaken() throws {
+        let fixture = try SpoolFixture()
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor(.failTransiently(times: 1)))
+        defer { daemon.stop() }
+        try fixture.drop("Again")
+        #expect(eventually { fixture.list("outbox") == ["Again"] })
+        try fixture.drop("Again")
+        #expect(eventually { fixture.list("outbox") == ["Again", "Again.1"] })
+    }
+
     @Test func studyLeftInWorkByACrashIsPublishedOnce() throws {
         let fixture = try SpoolFixture()
         try writeStudy(in: fixture.config.work, id: "Crashed")

@@ -17,28 +17,52 @@ final class JobQueue: Sendable {
         var waiting: [Job] = []
         /// Keys of waiting and running jobs.
         var known: Set<Job.Key> = []
+        /// Running studies reported again while they ran (the same id dropped anew): queued once
+        /// more when they finish.
+        var again: Set<Job.Key> = []
         var closed = false
-    }
 
-    private let state = Condition(State())
-
-    /// Adds a job unless the same study is already waiting or running; false when it was.
-    @discardableResult
-    func add(_ job: Job) -> Bool {
-        state.withLock { s in
-            guard !s.closed, s.known.insert(job.key).inserted else { return false }
-            s.waiting.append(job)
+        /// Queues `job` unless the queue is closed or the same study is waiting or running already.
+        @discardableResult
+        mutating func enqueue(_ job: Job) -> Bool {
+            guard !closed, known.insert(job.key).inserted else { return false }
+            waiting.append(job)
             return true
         }
     }
 
-    /// Puts a running job back to wait until `notBefore`.
-    func retry(_ job: Job) {
-        state.withLock { s in if !s.closed { s.waiting.append(job) } else { s.known.remove(job.key) } }
+    private let state = Condition(State())
+
+    /// Adds a job unless the same study is already waiting or running; false when it was. A study
+    /// reported while it runs is queued again when it finishes (its claim then finds the new folder).
+    @discardableResult
+    func add(_ job: Job) -> Bool {
+        state.withLock { s in
+            guard !s.closed else { return false }
+            if s.enqueue(job) { return true }
+            if !s.waiting.contains(where: { $0.key == job.key }) { s.again.insert(job.key) }
+            return false
+        }
     }
 
-    /// Marks a running job done, so the same study can be queued again.
-    func finish(_ job: Job) { state.withLock { _ = $0.known.remove(job.key) } }
+    /// Puts the running job `running` back to wait as `next`: the same study, due later, perhaps
+    /// now from work/.
+    func retry(_ running: Job, as next: Job) {
+        state.withLock { s in
+            s.known.remove(running.key)
+            s.enqueue(next)
+            if s.again.remove(running.key) != nil { s.enqueue(Job(name: running.name, origin: running.origin)) }
+        }
+    }
+
+    /// Marks a running job done, so the same study can be queued again (and is, if it was reported
+    /// while it ran).
+    func finish(_ job: Job) {
+        state.withLock { s in
+            s.known.remove(job.key)
+            if s.again.remove(job.key) != nil { s.enqueue(Job(name: job.name, origin: job.origin)) }
+        }
+    }
 
     /// The next due job, waiting at most until `deadline`: `.job`, `.idle` on time-out, `.closed`
     /// once the queue is closed. A job coming due while waiting is seen at the next wake-up, so

@@ -25,24 +25,24 @@ struct StudyRunner: Sendable {
                 case .gone: return queue.finish(job)
                 case .busy:
                     // The same id is still being processed; try again shortly.
-                    return queue.retry(JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + 0.5))
+                    return queue.retry(job, as: JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + 0.5))
                 }
             } catch {
                 logger.error("cannot claim \(job.name): \(error)", metadata: [LogKey.studyID: "\(job.name)", LogKey.stage: "claim"])
-                return queue.retry(JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + config.retryBackoffSeconds))
+                return queue.retry(job, as: JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + config.retryBackoffSeconds))
             }
         }
         var logger = logger
         logger[metadataKey: LogKey.studyID] = "\(job.name)"
         status.begin(worker, study: job.name)
-        let outcome = process(job.name, input: input, worker: worker, logger: logger)
+        let outcome = process(job, input: input, worker: worker, logger: logger)
         status.end(worker, outcome)
         if outcome != .retried { queue.finish(job) }
     }
 
     /// Processes the claimed study at `input`; returns what became of it (nil: abandoned).
-    private func process(_ name: String, input: String, worker: Int, logger: Logger) -> DaemonStatus.Outcome? {
-        let start = monotonicSeconds()
+    private func process(_ job: JobQueue.Job, input: String, worker: Int, logger: Logger) -> DaemonStatus.Outcome? {
+        let name = job.name, start = monotonicSeconds()
         var attempts = 1
         var temporary: String?
         do {
@@ -79,19 +79,20 @@ struct StudyRunner: Sendable {
             return .published
         } catch {
             if let temporary { spool.discard(temporary) }
-            return handleFailure(error, name: name, input: input, attempts: attempts, start: start, logger: logger)
+            return handleFailure(error, job: job, input: input, attempts: attempts, start: start, logger: logger)
         }
     }
 
-    private func handleFailure(_ error: any Error, name: String, input: String, attempts: Int, start: Double,
+    private func handleFailure(_ error: any Error, job: JobQueue.Job, input: String, attempts: Int, start: Double,
                                logger: Logger) -> DaemonStatus.Outcome? {
+        let name = job.name
         let failure = FailureClassification(error, defaultStage: "process")
         var metadata: Logger.Metadata = [LogKey.stage: "\(failure.stage)", LogKey.error: "\(failure.reason)",
                                          LogKey.durationMS: "\(milliseconds(since: start))"]
         if failure.isTransient && attempts < config.maxAttempts {
             let delay = config.retryBackoffSeconds * Double(1 << min(attempts - 1, 16))
             logger.warning("attempt \(attempts) failed, retrying in \(delay) s: \(failure.detail)", metadata: metadata)
-            queue.retry(JobQueue.Job(name: name, origin: .work, notBefore: monotonicSeconds() + delay))
+            queue.retry(job, as: JobQueue.Job(name: name, origin: .work, notBefore: monotonicSeconds() + delay))
             return .retried
         }
         let report = FailureReport(studyID: name, failure: failure, attempts: attempts, software: software)

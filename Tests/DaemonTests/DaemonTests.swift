@@ -44,6 +44,24 @@ import Testing
         #expect(processor.callCounts == ["Slow": 1])
     }
 
+    /// A volume that reads wrong (not a partial copy) makes the study complete: it fails at once
+    /// with its reason instead of waiting out the incomplete timeout.
+    @Test func studyCopiedInPlaceWithAWrongVolumeFailsWithoutWaiting() throws {
+        var fixture = try SpoolFixture()
+        fixture.config.incompleteTimeoutSeconds = 600
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor())
+        defer { daemon.stop() }
+        let source = try writeStudy(in: fixture.staging, id: "Wrong")
+        try Data(repeating: 0x41, count: 1000).write(to: URL(fileURLWithPath: source + "/Wrong_t2.nii.gz"))
+        let target = fixture.config.inbox + "/Wrong"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+        for file in try FileManager.default.contentsOfDirectory(atPath: source) {
+            try FileManager.default.copyItem(atPath: source + "/" + file, toPath: target + "/" + file)
+        }
+        #expect(eventually { fixture.list("failed") == ["Wrong"] })
+        #expect(try fixture.errorReport("Wrong")["reason"] as? String == "unreadableVolume")
+    }
+
     @Test func markerFileTriggersAtOnce() throws {
         var fixture = try SpoolFixture()
         fixture.config.settleSeconds = 600

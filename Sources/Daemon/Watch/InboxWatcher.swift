@@ -60,6 +60,8 @@ private struct WatchLoop {
         var watch: Int32?
         var lastActivity: Double
         var lastChecked = -Double.infinity
+        /// What the last check found missing, logged when it changes.
+        var missing: String?
     }
 
     let settings: InboxWatcher.Settings
@@ -164,7 +166,7 @@ private struct WatchLoop {
 
     private mutating func ready(_ name: String, why: String) {
         forget(name)
-        logger.debug("study complete (\(why))", metadata: ["study-id": "\(name)"])
+        logger.debug("study complete (\(why))", metadata: [LogKey.studyID: "\(name)"])
         onReady(name)
     }
 
@@ -174,13 +176,19 @@ private struct WatchLoop {
         let now = monotonicSeconds()
         for (name, candidate) in candidates
         where now - candidate.lastActivity >= settings.settleSeconds && now - candidate.lastChecked >= settings.settleSeconds {
-            if settings.completeness.isComplete(settings.inbox + "/" + name) {
+            guard let missing = settings.completeness.missing(settings.inbox + "/" + name) else {
                 ready(name, why: "settled")
-            } else if now - candidate.lastActivity >= settings.incompleteTimeoutSeconds {
-                ready(name, why: "incomplete for \(Int(settings.incompleteTimeoutSeconds)) s")
-            } else {
-                candidates[name]?.lastChecked = now
+                continue
             }
+            if now - candidate.lastActivity >= settings.incompleteTimeoutSeconds {
+                ready(name, why: "incomplete for \(Int(settings.incompleteTimeoutSeconds)) s")
+                continue
+            }
+            if missing != candidate.missing {
+                logger.notice("waiting for the study to be complete: \(missing)", metadata: [LogKey.studyID: "\(name)"])
+            }
+            candidates[name]?.lastChecked = now
+            candidates[name]?.missing = missing
         }
     }
 

@@ -6,21 +6,39 @@ struct StudyCompleteness: Sendable {
     var marker: String
     var reader: NIfTIReader
 
-    /// True when the marker file is present, when the folder is wrong in a way more files cannot
-    /// fix (a symlink, a FIFO, a bad name: processing will reject it with the precise reason), or
-    /// when all four modalities are present and read completely (every compressed byte there).
-    func isComplete(_ folder: String) -> Bool {
-        if hasMarker(folder) { return true }
+    /// Nil when the study is complete: the marker file is present, the folder is wrong in a way
+    /// more files cannot fix (a symlink, a FIFO, a bad name, a volume whose header or voxels are
+    /// wrong: processing will reject it with the precise reason), or all four modalities read
+    /// completely. Otherwise what it still waits for.
+    func missing(_ folder: String) -> String? {
+        if hasMarker(folder) { return nil }
         let study: StudyFolder
         do {
             study = try StudyFolder(path: folder)
-        } catch StudyError.missingModality {
-            return false
+        } catch let error as StudyError {
+            if case .missingModality = error { return "\(error)" }
+            return nil
         } catch {
-            return true
+            return nil
         }
-        let files = study.modalities.values + (study.groundTruth.map { [$0] } ?? [])
-        return files.allSatisfy { (try? reader.read(path: $0)) != nil }
+        for file in study.modalities.values + (study.groundTruth.map { [$0] } ?? []) {
+            do { _ = try reader.read(path: file) } catch let error as VolumeError where Self.mayStillBeArriving(error) {
+                return "\(error)"
+            } catch {
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// Read errors a file still being written gives: missing or short, a compressed stream cut
+    /// off, or a header still zeros (copiers that set the size first).
+    private static func mayStillBeArriving(_ error: VolumeError) -> Bool {
+        switch error {
+        case .fileNotFound, .emptyFile, .unreadable, .truncatedHeader, .truncatedData: true
+        case .notNIfTI(_, let sizeofHdr): sizeofHdr == 0
+        default: false
+        }
     }
 
     func hasMarker(_ folder: String) -> Bool { FileSystem.status(folder + "/" + marker) != nil }

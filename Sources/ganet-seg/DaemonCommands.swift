@@ -29,7 +29,15 @@ struct Watch: ParsableCommand {
         }
         LoggingSystem.bootstrap(LogOutput.detect(environment: environment)
             .handlerFactory(identifier: "ganet-seg", level: settings.logLevel))
-        let daemon = InboxDaemon(config: settings, processor: try makeProcessor(settings),
+        // A model that is missing or does not load, or a device that cannot be opened, is a
+        // configuration problem: exit 78 rather than have systemd restart into the same error.
+        let modelProblems = settings.modelProblems()
+        guard modelProblems.isEmpty else { reportConfigProblems(modelProblems) }
+        let processor: any StudyProcessor
+        do { processor = try makeProcessor(settings) } catch {
+            reportConfigProblems([ConfigProblem("model \(settings.model) on device \(settings.device.rawValue): \(error)")])
+        }
+        let daemon = InboxDaemon(config: settings, processor: processor,
                                  software: "ganet-seg \(GanetSeg.version)", logger: Logger(label: "ganet-seg"),
                                  notifier: ServiceNotifier(environment: environment))
         do { try daemon.runUntilSignalled() } catch let error as ConfigError {

@@ -61,6 +61,20 @@ import Testing
         if exit == .exited(0) { try? FileManager.default.removeItem(atPath: fixture.root) }
     }
 
+    /// A model file that does not load is a configuration problem: exit 78 (the unit's
+    /// RestartPreventExitStatus) with the reason, not a restart loop.
+    @Test func modelThatDoesNotLoadExitsWithTheConfigStatus() throws {
+        let binary = try daemonBinary()
+        let (fixture, configFile, _) = try prepareSpool("e2e-model")
+        try Data(repeating: 0x41, count: 64).write(to: URL(fileURLWithPath: fixture.root + "/" + tinyModelFileName))
+        let notify = try NotifyListener()
+        let daemon = try DaemonProcess(binary: binary, config: configFile, notifySocket: notify.path,
+                                       log: fixture.root + "/daemon.log")
+        defer { daemon.kill() }
+        #expect(daemon.waitForExit(within: 30) == .exited(78), "\(daemon.logTail)")
+        #expect(daemon.logTail.contains("config: model \(fixture.root)/\(tinyModelFileName)"), "\(daemon.logTail)")
+    }
+
     /// A daemon killed (SIGKILL) mid-study leaves it in work/; the next start processes it again
     /// and publishes it exactly once.
     @Test func studyInterruptedBySIGKILLIsPublishedExactlyOnceAfterRestart() throws {

@@ -228,6 +228,29 @@ import Testing
         #expect(fixture.list("outbox") == ["Finishing"] && fixture.list("inbox").isEmpty)
     }
 
+    @Test func inboxRemovedStopsTheDaemonWithAnError() throws {
+        let fixture = try SpoolFixture()
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor())
+        defer { daemon.stop() }
+        #expect(rename(fixture.config.inbox, fixture.root + "/inbox-moved") == 0)
+        let outcome = daemon.outcome(within: 20)
+        #expect(outcome.map { if case .failure(let error) = $0 { error is WatcherStopped } else { false } } == true)
+    }
+
+    @Test func secondDaemonOnTheSameSpoolIsRefused() throws {
+        let fixture = try SpoolFixture()
+        let first = try RunningDaemon(fixture, processor: StubProcessor())
+        defer { first.stop() }
+        let second = InboxDaemon(config: fixture.config, processor: StubProcessor(), software: "test",
+                                 logger: .init(label: "test"), notifier: ServiceNotifier(socketPath: nil, watchdogSeconds: nil))
+        second.requestStop()  // without the lock it would return at once rather than run on
+        #expect {
+            try second.run()
+        } throws: { error in
+            (error as? ConfigError)?.problems.map(\.message) == ["work: another ganet-seg daemon is running on \(fixture.config.work) (it holds the directory's lock)"]
+        }
+    }
+
     @Test func readyStatusAndWatchdogAreSent() throws {
         let fixture = try SpoolFixture()
         let daemon = try RunningDaemon(fixture, processor: StubProcessor(), watchdogSeconds: 0.4)

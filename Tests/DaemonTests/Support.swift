@@ -187,6 +187,13 @@ final class RunningDaemon: Sendable {
         }
     }
 
+    /// How `run` ended, waiting at most `seconds` for it to end by itself (nil: still running).
+    func outcome(within seconds: Double) -> Result<Void, any Error>? {
+        var outcome: Result<Void, any Error>?
+        _ = eventually(within: seconds) { outcome = finished.withLock { $0 }; return outcome != nil }
+        return outcome
+    }
+
     /// Requests a stop and waits for `run` to return; true when it returned without error.
     @discardableResult
     func stop() -> Bool {

@@ -42,15 +42,22 @@ public final class InboxDaemon: Sendable {
     /// Runs until `requestStop`: checks the directories, recovers studies left in work/, starts the
     /// watcher and the workers, sends READY=1, then supervises. On stop, studies in progress get
     /// `shutdownGraceSeconds` to finish; the rest are abandoned (outputs discarded, inputs back in
-    /// the inbox). Throws only when it cannot start.
+    /// the inbox). Throws when it cannot start (`ConfigError`: bad directories, or another daemon
+    /// on the same work/), and after stopping because the watcher died (`WatcherStopped`), so that
+    /// systemd restarts the service.
     public func run() throws {
         let problems = config.directoryProblems()
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        let lock = try SpoolLock(work: config.work)
+        defer { lock.release() }
         try recover()
         let watcher = try InboxWatcher(settings: watcherSettings, logger: logger)
         let watcherThread = watcher.start(
             onReady: { [queue] name in queue.add(JobQueue.Job(name: name, origin: .inbox)) },
-            onFailure: { [self] in watcherFailed.withLock { $0 = true } })
+            onFailure: { [self] in
+                watcherFailed.withLock { $0 = true }
+                requestStop()
+            })
         for worker in 0..<config.concurrency {
             _ = DedicatedThread { [self] in workLoop(worker) }
         }
@@ -62,6 +69,7 @@ public final class InboxDaemon: Sendable {
         watcherThread.join()
         queue.close()
         shutDownWorkers()
+        if watcherFailed.withLock({ $0 }) { throw WatcherStopped(inbox: config.inbox) }
     }
 
     /// Asks `run` to stop taking work and return (what SIGTERM does); callable from any thread.
@@ -141,4 +149,10 @@ public final class InboxDaemon: Sendable {
     }
 
     private func statusLine() -> String { status.line(waiting: queue.counts.waiting) }
+}
+
+/// The inbox watcher died (see the log's critical line); the daemon stopped so that systemd restarts it.
+public struct WatcherStopped: Error, CustomStringConvertible {
+    public var inbox: String
+    public var description: String { "stopped: the watcher of \(inbox) died (removed, moved or unmounted?)" }
 }

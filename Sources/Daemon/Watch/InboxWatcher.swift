@@ -20,6 +20,7 @@ final class InboxWatcher: Sendable {
     private let logger: Logger
     private let wake: WakeSignal
     private let inotify: UnsafeTransfer<Inotify>
+    private let inboxWatch: Int32
 
     /// Watches the inbox now, so nothing that arrives after `init` returns is missed.
     init(settings: Settings, logger: Logger) throws {
@@ -27,16 +28,17 @@ final class InboxWatcher: Sendable {
         self.logger = logger
         wake = try WakeSignal()
         let inotify = try Inotify()
-        _ = try inotify.addWatch(settings.inbox, mask: WatchLoop.inboxMask)
+        inboxWatch = try inotify.addWatch(settings.inbox, mask: WatchLoop.inboxMask)
         self.inotify = UnsafeTransfer(inotify)
     }
 
     /// Scans the inbox, then runs the watch loop on a new thread until `stop`; `onReady` receives
     /// the name of each complete study folder (possibly more than once: claiming is idempotent).
-    /// `onFailure` runs if the loop dies of an error before `stop`.
+    /// `onFailure` runs if the loop dies of an error, or loses the inbox, before `stop`.
     func start(onReady: @escaping @Sendable (String) -> Void, onFailure: @escaping @Sendable () -> Void) -> DedicatedThread {
-        DedicatedThread { [settings, logger, wake, inotify] in
-            var loop = WatchLoop(settings: settings, inotify: inotify.value, logger: logger, onReady: onReady)
+        DedicatedThread { [settings, logger, wake, inotify, inboxWatch] in
+            var loop = WatchLoop(settings: settings, inotify: inotify.value, inboxWatch: inboxWatch, logger: logger,
+                                 onReady: onReady)
             if !loop.run(wake: wake) { onFailure() }
         }
     }
@@ -52,7 +54,7 @@ struct UnsafeTransfer<Value>: @unchecked Sendable {
 
 /// The watcher's state, owned by its thread.
 private struct WatchLoop {
-    static let inboxMask = IN_MOVED_TO | IN_CREATE | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR
+    static let inboxMask = IN_MOVED_TO | IN_CREATE | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR
     static let studyMask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB
 
     /// A study folder seen but not yet complete.
@@ -66,15 +68,18 @@ private struct WatchLoop {
 
     let settings: InboxWatcher.Settings
     let inotify: Inotify
+    let inboxWatch: Int32
     let logger: Logger
     let onReady: @Sendable (String) -> Void
     var candidates: [String: Candidate] = [:]
     var watchNames: [Int32: String] = [:]
     var nextRescan = Double.infinity
 
-    init(settings: InboxWatcher.Settings, inotify: Inotify, logger: Logger, onReady: @escaping @Sendable (String) -> Void) {
+    init(settings: InboxWatcher.Settings, inotify: Inotify, inboxWatch: Int32, logger: Logger,
+         onReady: @escaping @Sendable (String) -> Void) {
         self.settings = settings
         self.inotify = inotify
+        self.inboxWatch = inboxWatch
         self.logger = logger
         self.onReady = onReady
     }
@@ -92,7 +97,7 @@ private struct WatchLoop {
             }
             if fds[1].revents != 0 { return true }
             do {
-                for event in try inotify.drain() { handle(event) }
+                for event in try inotify.drain() where !handle(event) { return false }
             } catch {
                 logger.critical("inbox watcher stopped: \(error)")
                 return false
@@ -107,28 +112,35 @@ private struct WatchLoop {
         return (checks + [nextRescan]).min().flatMap { $0.isFinite ? $0 : nil }
     }
 
-    private mutating func handle(_ event: Inotify.Event) {
+    /// False when the inbox itself is gone: removed, moved or unmounted (the watch would follow
+    /// nothing, or another folder than the one configured).
+    private mutating func handle(_ event: Inotify.Event) -> Bool {
         if event.has(IN_Q_OVERFLOW) {
             logger.warning("inotify queue overflowed; rescanning the inbox")
             rescan()
-            return
+            return true
+        }
+        if event.watch == inboxWatch && (event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) || event.has(IN_UNMOUNT)
+                                         || event.has(IN_IGNORED)) {
+            logger.critical("inbox watcher stopped: \(settings.inbox) was removed, moved or unmounted")
+            return false
         }
         if event.has(IN_IGNORED) {
             watchNames[event.watch] = nil
-            return
+            return true
         }
         if let study = watchNames[event.watch] {
-            guard candidates[study] != nil else { return }
+            guard candidates[study] != nil else { return true }
             let arrived = event.has(IN_CREATE) || event.has(IN_MOVED_TO) || event.has(IN_CLOSE_WRITE)
             if arrived && event.name == settings.completeness.marker {
                 ready(study, why: "marker file")
             } else {
                 candidates[study]?.lastActivity = monotonicSeconds()
             }
-            return
+            return true
         }
         let name = event.name
-        guard !name.isEmpty, !name.hasPrefix("."), event.has(IN_ISDIR) else { return }
+        guard !name.isEmpty, !name.hasPrefix("."), event.has(IN_ISDIR) else { return true }
         if event.has(IN_MOVED_TO) {
             ready(name, why: "moved in whole")
         } else if event.has(IN_CREATE) {
@@ -136,6 +148,7 @@ private struct WatchLoop {
         } else {
             forget(name)
         }
+        return true
     }
 
     /// Starts following a folder being filled in place; checks for a marker already there.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Pipeline
 import Testing
 @testable import Daemon
 
@@ -249,6 +250,18 @@ import Testing
         } throws: { error in
             (error as? ConfigError)?.problems.map(\.message) == ["work: another ganet-seg daemon is running on \(fixture.config.work) (it holds the directory's lock)"]
         }
+    }
+
+    /// A folder the daemon may not rename (tests run as root, so the refusal itself is simulated).
+    @Test func claimRefusedForPermissionSaysWhatFixesIt() throws {
+        let fixture = try SpoolFixture()
+        let folder = try writeStudy(in: fixture.config.inbox, id: "Locked")
+        #expect(chmod(folder, 0o755) == 0)
+        let message = claimProblem(SystemError("rename", folder, code: EACCES), folder: folder)
+        #expect(message.hasPrefix("rename \(folder): Permission denied; the folder (owner uid \(getuid())"))
+        #expect(message.contains("mode 755) must be writable by the daemon"))
+        #expect(message.hasSuffix("chmod -R g+rwX '\(folder)'"))
+        #expect(claimProblem(SystemError("rename", folder, code: EXDEV), folder: folder) == "rename \(folder): Invalid cross-device link")
     }
 
     @Test func readyStatusAndWatchdogAreSent() throws {

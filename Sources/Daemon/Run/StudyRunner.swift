@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Pipeline
 
@@ -28,8 +29,13 @@ struct StudyRunner: Sendable {
                     return queue.retry(job, as: JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + 0.5))
                 }
             } catch {
-                logger.error("cannot claim \(job.name): \(error)", metadata: [LogKey.studyID: "\(job.name)", LogKey.stage: "claim"])
-                return queue.retry(job, as: JobQueue.Job(name: job.name, origin: .inbox, notBefore: monotonicSeconds() + config.retryBackoffSeconds))
+                // Tried again, less and less often: whoever dropped it may fix it (a permission, a full disk).
+                var next = job
+                next.claimFailures += 1
+                next.notBefore = monotonicSeconds() + config.retryBackoffSeconds * Double(1 << min(job.claimFailures, 5))
+                logger.error("cannot claim \(job.name): \(claimProblem(error, folder: spool.inbox + "/" + job.name))",
+                             metadata: [LogKey.studyID: "\(job.name)", LogKey.stage: "claim"])
+                return queue.retry(job, as: next)
             }
         }
         var logger = logger
@@ -110,6 +116,17 @@ struct StudyRunner: Sendable {
     }
 
     private func milliseconds(since start: Double) -> Int { Int((monotonicSeconds() - start) * 1000) }
+}
+
+/// Why claiming `folder` failed, with what fixes it when a permission is the cause: renaming a
+/// folder into work/ needs write permission on the folder itself (its ".." changes), which a
+/// plain `cp -r` into the inbox does not give the daemon's group.
+func claimProblem(_ error: any Error, folder: String) -> String {
+    guard let error = error as? SystemError, error.code == EACCES || error.code == EPERM,
+          let st = FileSystem.status(folder) else { return "\(error)" }
+    let mode = String(st.st_mode & 0o7777, radix: 8)
+    return "\(error); the folder (owner uid \(st.st_uid), group gid \(st.st_gid), mode \(mode)) must be writable by "
+        + "the daemon (uid \(geteuid()), gid \(getegid())) to be moved: chmod -R g+rwX '\(folder)'"
 }
 
 /// A folder name for failed/ derived from any inbox name: control characters and a leading dot

@@ -61,7 +61,7 @@ struct Spool: Sendable {
     /// of the claimed input so a restart can tell the study was already published.
     func publish(_ temporary: String, id: String, input: String) throws -> String {
         try FileSystem.createFile(temporary + "/" + Self.sourceFile, bytes: Array(try identity(of: input).utf8))
-        return try Publisher.moveAside(temporary, into: outbox, as: id)
+        return try Publisher.publish(temporary, into: outbox, id: id)
     }
 
     /// Whether an output folder for `id` came from the claimed input at `input` (a crash between

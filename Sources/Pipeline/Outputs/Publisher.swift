@@ -7,9 +7,18 @@ import Glibc
 /// with the same id lands beside the first as `<id>.1`, `<id>.2`, ...
 public enum Publisher {
     /// Moves `temporary` to `outbox/<id>` (or the first free `<id>.N`); returns the final path.
+    /// The filesystem is synced before the rename and after it: a power cut never leaves a
+    /// published folder with empty files, and once this returns the caller may remove the input.
     @discardableResult
     public static func publish(_ temporary: String, into outbox: String, id: String) throws -> String {
-        try moveAside(temporary, into: outbox, as: id)
+        try syncFilesystem(of: temporary)
+        let published = try moveAside(temporary, into: outbox, as: id)
+        try syncFilesystem(of: outbox)
+        return published
+    }
+
+    private static func syncFilesystem(of directory: String) throws {
+        guard clinux_syncfs(directory) == 0 else { throw SystemError("syncfs", directory) }
     }
 
     /// Moves `from` into `directory` as `name`, or `name.1`, `name.2`... when taken; returns the

@@ -110,8 +110,8 @@ public final class InboxDaemon: Sendable {
         }
     }
 
-    /// Until a stop is requested: STATUS= when it changes, WATCHDOG=1 while the workers and the
-    /// watcher are alive (a hung worker lets systemd's watchdog restart the service).
+    /// Until a stop is requested: STATUS= when it changes, WATCHDOG=1 while the workers are alive
+    /// (a hung worker lets systemd's watchdog restart the service; a dead watcher stops `run`).
     private func supervise() {
         let tick = min(Self.tickSeconds, (notifier.watchdogSeconds ?? .infinity) / 4)
         var lastStatus = ""
@@ -124,9 +124,8 @@ public final class InboxDaemon: Sendable {
                 lastStatus = line
             }
             let alive = status.workersAlive(idleLimit: 30, studyTimeout: config.studyTimeoutSeconds)
-                && !watcherFailed.withLock { $0 }
             if alive, notifier.watchdogSeconds != nil { fields.append("WATCHDOG=1") }
-            if !alive && !reportedHang { logger.critical("a worker is hung or the watcher died; withholding the watchdog") }
+            if !alive && !reportedHang { logger.critical("a worker is hung; withholding the watchdog") }
             reportedHang = !alive
             notifier.send(fields)
         }

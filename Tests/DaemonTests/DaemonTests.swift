@@ -147,16 +147,53 @@ import Testing
 
     @Test func crashAfterPublishingIsNotPublishedAgain() throws {
         let fixture = try SpoolFixture()
-        let input = try writeStudy(in: fixture.config.work, id: "Done")
+        try writeStudy(in: fixture.config.work, id: "Done")
         let spool = Spool(fixture.config)
         let output = try spool.makeTemporaryOutput(for: "Done")
-        _ = try spool.publish(output, id: "Done", input: input)
+        _ = try spool.publish(output, id: "Done")
         let processor = StubProcessor()
         let daemon = try RunningDaemon(fixture, processor: processor)
         defer { daemon.stop() }
         #expect(fixture.list("archive") == ["Done"])
         #expect(fixture.list("outbox") == ["Done"] && fixture.list("work").isEmpty)
         #expect(processor.totalCalls == 0)
+    }
+
+    /// ext4 gives a deleted folder's inode to the next one made, so a new study that reuses a
+    /// published id can also reuse its input's inode: only a token tells the two apart.
+    @Test func newStudyReusingAPublishedIdAndInodeIsProcessed() throws {
+        let fixture = try SpoolFixture()
+        let input = try writeStudy(in: fixture.config.work, id: "Reused")
+        let earlier = fixture.config.outbox + "/Reused"
+        try FileManager.default.createDirectory(atPath: earlier, withIntermediateDirectories: false)
+        let st = try #require(FileSystem.status(input))
+        try Data("\(st.st_dev):\(st.st_ino)".utf8).write(to: URL(fileURLWithPath: earlier + "/" + Spool.sourceFile))
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        #expect(eventually { fixture.list("outbox") == ["Reused", "Reused.1"] && fixture.list("archive") == ["Reused"] })
+        #expect(processor.callCounts == ["Reused": 1])
+        #expect(fixture.list("work").isEmpty)
+    }
+
+    /// Archiving is the spool's problem, not the study's: the study is published once, its input
+    /// waits in work/, and only the archiving is tried again.
+    @Test func archiveFailureAfterPublishingRetriesTheArchiveOnly() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        let archive = fixture.config.archive
+        #expect(rmdir(archive) == 0)
+        #expect(FileManager.default.createFile(atPath: archive, contents: Data()))
+        try fixture.drop("Kept")
+        #expect(eventually { fixture.list("outbox") == ["Kept"] })
+        usleep(300_000)
+        #expect(fixture.list("work").contains("Kept") && fixture.list("failed").isEmpty)
+        #expect(unlink(archive) == 0 && mkdir(archive, 0o755) == 0)
+        #expect(eventually { fixture.list("archive") == ["Kept"] })
+        #expect(fixture.list("outbox") == ["Kept"] && fixture.list("work").isEmpty)
+        #expect(processor.callCounts == ["Kept": 1])
     }
 
     @Test func studyThatKeepsCrashingTheDaemonEndsInFailed() throws {

@@ -83,19 +83,12 @@ public final class InboxDaemon: Sendable {
             completeness: StudyCompleteness(marker: config.marker, reader: .init(limits: config.readLimits)))
     }
 
-    /// Studies a crash left in work/ are queued again, except those already published, which are
-    /// only archived (the crash came between publishing and archiving).
+    /// Studies a crash left in work/ are queued again; those already published are only archived
+    /// (see `StudyRunner`).
     private func recover() throws {
         for name in try spool.recover() {
-            let input = spool.work + "/" + name
-            if spool.isPublished(input, id: name) {
-                try spool.retain(input, id: name)
-                spool.clearAttempts(name)
-                logger.notice("recovered: already published", metadata: [LogKey.studyID: "\(name)"])
-            } else {
-                queue.add(JobQueue.Job(name: name, origin: .work))
-                logger.notice("recovered from work/; processing again", metadata: [LogKey.studyID: "\(name)"])
-            }
+            queue.add(JobQueue.Job(name: name, origin: .work))
+            logger.notice("recovered from work/", metadata: [LogKey.studyID: "\(name)"])
         }
     }
 
@@ -137,7 +130,7 @@ public final class InboxDaemon: Sendable {
         inFlight.abandonProcessing { study in
             spool.discard(study.temporary)
             if spool.returnToInbox(study.input, name: study.name) {
-                spool.clearAttempts(study.name)
+                spool.clearRecords(study.name)
                 logger.notice("abandoned at shutdown; returned to the inbox", metadata: [LogKey.studyID: "\(study.name)"])
             } else {
                 logger.notice("abandoned at shutdown; left in work/ for the next start", metadata: [LogKey.studyID: "\(study.name)"])

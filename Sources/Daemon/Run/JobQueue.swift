@@ -8,8 +8,8 @@ final class JobQueue: Sendable {
         var origin: Origin
         /// Monotonic time before which the job is not handed out (retry back-off).
         var notBefore = 0.0
-        /// Failed claims so far (their back-off grows).
-        var claimFailures = 0
+        /// Failed moves so far (claims into work/, archiving after publishing): their back-off grows.
+        var moveFailures = 0
 
         var key: Key { Key(name: name, origin: origin) }
         struct Key: Hashable { var name: String; var origin: Origin }

@@ -30,24 +30,44 @@ struct StudyRunner: Sendable {
                 }
             } catch {
                 // Tried again, less and less often: whoever dropped it may fix it (a permission, a full disk).
-                var next = job
-                next.claimFailures += 1
-                next.notBefore = monotonicSeconds() + config.retryBackoffSeconds * Double(1 << min(job.claimFailures, 5))
                 logger.error("cannot claim \(job.name): \(claimProblem(error, folder: spool.inbox + "/" + job.name))",
                              metadata: [LogKey.studyID: "\(job.name)", LogKey.stage: "claim"])
-                return queue.retry(job, as: next)
+                return queue.retry(job, as: afterMoveFailure(job, origin: .inbox))
             }
         }
         var logger = logger
         logger[metadataKey: LogKey.studyID] = "\(job.name)"
         status.begin(worker, study: job.name)
-        let outcome = process(job, input: input, worker: worker, logger: logger)
-        status.end(worker, outcome)
-        if outcome != .retried { queue.finish(job) }
+        let disposition: Disposition
+        if job.origin == .work && spool.isPublished(job.name) {
+            // A crash, or a failed archive, came between publishing and archiving.
+            logger.notice("already published; archiving the input only", metadata: [LogKey.stage: "archive"])
+            disposition = Disposition(outcome: nil, next: retain(job, input: input, logger: logger).next)
+        } else {
+            disposition = process(job, input: input, worker: worker, logger: logger)
+        }
+        status.end(worker, disposition.outcome)
+        if let next = disposition.next { queue.retry(job, as: next) } else { queue.finish(job) }
     }
 
-    /// Processes the claimed study at `input`; returns what became of it (nil: abandoned).
-    private func process(_ job: JobQueue.Job, input: String, worker: Int, logger: Logger) -> DaemonStatus.Outcome? {
+    /// What became of a job: how the status counts it (nil: not at all) and, when the study stays
+    /// queued, the job that follows it.
+    private struct Disposition {
+        var outcome: DaemonStatus.Outcome?
+        var next: JobQueue.Job?
+    }
+
+    /// The job again after a failed claim or archive, due after a back-off that doubles with each
+    /// failure (up to 32 times `retry_backoff_seconds`).
+    private func afterMoveFailure(_ job: JobQueue.Job, origin: JobQueue.Origin) -> JobQueue.Job {
+        var next = JobQueue.Job(name: job.name, origin: origin)
+        next.moveFailures = job.moveFailures + 1
+        next.notBefore = monotonicSeconds() + config.retryBackoffSeconds * Double(1 << min(job.moveFailures, 5))
+        return next
+    }
+
+    /// Processes the claimed study at `input`; nil outcome: abandoned at shutdown.
+    private func process(_ job: JobQueue.Job, input: String, worker: Int, logger: Logger) -> Disposition {
         let name = job.name, start = monotonicSeconds()
         var attempts = 1
         var temporary: String?
@@ -70,27 +90,44 @@ struct StudyRunner: Sendable {
             // From here on a stop waits for this study; if it came first, the study is not ours.
             guard inFlight.startPublishing(worker) else {
                 logger.notice("abandoned at shutdown")
-                return nil
+                return Disposition(outcome: nil)
             }
             let summary = try result.get()
-            let published = try spool.publish(output, id: name, input: input)
+            let published = try spool.publish(output, id: name)
             temporary = nil
-            let archived = try spool.retain(input, id: name)
-            spool.clearAttempts(name)
+            let retained = retain(job, input: input, logger: logger)
             logger.info("published \(published)", metadata: [
                 LogKey.stage: "publish", LogKey.durationMS: "\(milliseconds(since: start))",
-                "files": "\(summary.files.count)", "archived": "\(archived ?? "deleted")",
+                "files": "\(summary.files.count)", "input": "\(retained.input)",
                 "stages": "\(summary.stageMilliseconds.map { "\($0.stage)=\($0.milliseconds)" }.joined(separator: " "))",
             ])
-            return .published
+            return Disposition(outcome: .published, next: retained.next)
         } catch {
             if let temporary { spool.discard(temporary) }
             return handleFailure(error, job: job, input: input, attempts: attempts, start: start, logger: logger)
         }
     }
 
+    /// Archives or deletes a published study's input. A failure (the archive unwritable, say) is
+    /// the spool's, not the study's: the input waits in work/ and the archiving is tried again,
+    /// never the processing.
+    private func retain(_ job: JobQueue.Job, input: String, logger: Logger) -> (input: String, next: JobQueue.Job?) {
+        do {
+            let archived = try spool.retain(input, id: job.name)
+            spool.clearRecords(job.name)
+            return (archived ?? "deleted", nil)
+        } catch {
+            let next = afterMoveFailure(job, origin: .work)
+            let verb = config.inputRetention == .archive ? "archived" : "deleted"
+            let delay = next.notBefore - monotonicSeconds()
+            logger.error("published, but the input could not be \(verb): \(error); it stays in work/, tried again in \(delay) s",
+                         metadata: [LogKey.stage: "archive"])
+            return ("left in work/", next)
+        }
+    }
+
     private func handleFailure(_ error: any Error, job: JobQueue.Job, input: String, attempts: Int, start: Double,
-                               logger: Logger) -> DaemonStatus.Outcome? {
+                               logger: Logger) -> Disposition {
         let name = job.name
         let failure = FailureClassification(error, defaultStage: "process")
         var metadata: Logger.Metadata = [LogKey.stage: "\(failure.stage)", LogKey.error: "\(failure.reason)",
@@ -98,20 +135,19 @@ struct StudyRunner: Sendable {
         if failure.isTransient && attempts < config.maxAttempts {
             let delay = config.retryBackoffSeconds * Double(1 << min(attempts - 1, 16))
             logger.warning("attempt \(attempts) failed, retrying in \(delay) s: \(failure.detail)", metadata: metadata)
-            queue.retry(job, as: JobQueue.Job(name: name, origin: .work, notBefore: monotonicSeconds() + delay))
-            return .retried
+            return Disposition(outcome: .retried, next: JobQueue.Job(name: name, origin: .work, notBefore: monotonicSeconds() + delay))
         }
         let report = FailureReport(studyID: name, failure: failure, attempts: attempts, software: software)
         do {
             let path = try spool.fail(input, name: safeName(name), report: report.json())
-            spool.clearAttempts(name)
+            spool.clearRecords(name)
             metadata["failed-path"] = "\(path)"
             logger.error("failed: \(failure.detail)", metadata: metadata)
-            return .failed
+            return Disposition(outcome: .failed)
         } catch let moveError {
             // The input stays in work/ and is tried again at the next start.
             logger.critical("failed (\(failure.detail)) and could not be moved to failed/: \(moveError)", metadata: metadata)
-            return .failed
+            return Disposition(outcome: .failed)
         }
     }
 

@@ -14,10 +14,12 @@ struct Spool: Sendable {
 
     /// Output folders under construction: `outbox/.tmp-<id>`.
     static let temporaryPrefix = ".tmp-"
-    /// File in a published folder naming the claimed input it came from (see `isPublished`).
+    /// File in a published folder holding its publish token (see `isPublished`).
     static let sourceFile = ".ganet-seg-source"
-    /// Hidden per-study attempt counters in work/: `.attempts-<id>`.
+    /// Hidden per-study records in work/, removed with the study: attempt counters
+    /// (`.attempts-<id>`) and publish tokens (`.published-<id>`).
     static let attemptsPrefix = ".attempts-"
+    static let tokenPrefix = ".published-"
 
     init(_ config: DaemonConfig) {
         inbox = config.inbox
@@ -57,19 +59,24 @@ struct Spool: Sendable {
         return path
     }
 
-    /// Renames the finished output folder to `outbox/<id>` (or `<id>.N`), stamped with the identity
-    /// of the claimed input so a restart can tell the study was already published.
-    func publish(_ temporary: String, id: String, input: String) throws -> String {
-        try FileSystem.createFile(temporary + "/" + Self.sourceFile, bytes: Array(try identity(of: input).utf8))
+    /// Renames the finished output folder to `outbox/<id>` (or `<id>.N`). A fresh random token is
+    /// first written to `work/.published-<id>` and into the output, so that a restart can tell a
+    /// study whose output is already in the outbox (a crash between publishing and archiving) from
+    /// a new study that reuses the id. Neither the path nor the inode tells them apart: ext4 hands a
+    /// deleted folder's inode to the next one made.
+    func publish(_ temporary: String, id: String) throws -> String {
+        let token = Array(Self.newToken().utf8)
+        try FileSystem.replaceFile(work + "/" + Self.tokenPrefix + id, bytes: token)
+        try FileSystem.createFile(temporary + "/" + Self.sourceFile, bytes: token)
         return try Publisher.publish(temporary, into: outbox, id: id)
     }
 
-    /// Whether an output folder for `id` came from the claimed input at `input` (a crash between
-    /// publishing and archiving leaves both).
-    func isPublished(_ input: String, id: String) -> Bool {
-        guard let identity = try? identity(of: input), let names = try? FileSystem.list(outbox) else { return false }
+    /// Whether the study `id` in work/ has been published: its token is in an output folder.
+    func isPublished(_ id: String) -> Bool {
+        guard let token = FileSystem.readSmallFile(work + "/" + Self.tokenPrefix + id), !token.isEmpty,
+              let names = try? FileSystem.list(outbox) else { return false }
         return names.filter { $0 == id || ($0.hasPrefix(id + ".") && Int($0.dropFirst(id.count + 1)) != nil) }
-            .contains { FileSystem.readSmallFile(outbox + "/" + $0 + "/" + Self.sourceFile) == Array(identity.utf8) }
+            .contains { FileSystem.readSmallFile(outbox + "/" + $0 + "/" + Self.sourceFile) == token }
     }
 
     /// Archives or deletes a published study's input, as configured; returns the archive path.
@@ -99,17 +106,18 @@ struct Spool: Sendable {
     /// the next start.
     func discard(_ temporary: String) { try? FileSystem.removeTree(temporary) }
 
-    /// Start-up recovery: removes stale temporary outputs and orphaned attempt counters; returns
-    /// the studies left in work/.
+    /// Start-up recovery: removes stale temporary outputs and the records of studies no longer in
+    /// work/; returns the studies left in work/.
     func recover() throws -> [String] {
         for name in try FileSystem.list(outbox) where name.hasPrefix(Self.temporaryPrefix) {
             try FileSystem.removeTree(outbox + "/" + name)
         }
         let names = try FileSystem.list(work)
         let studies = names.filter { !$0.hasPrefix(".") && FileSystem.isDirectory(work + "/" + $0) }
-        for name in names where name.hasPrefix(Self.attemptsPrefix)
-            && !studies.contains(String(name.dropFirst(Self.attemptsPrefix.count))) {
-            try FileSystem.removeTree(work + "/" + name)
+        for prefix in [Self.attemptsPrefix, Self.tokenPrefix] {
+            for name in names where name.hasPrefix(prefix) && !studies.contains(String(name.dropFirst(prefix.count))) {
+                try FileSystem.removeTree(work + "/" + name)
+            }
         }
         return studies
     }
@@ -119,18 +127,22 @@ struct Spool: Sendable {
     func recordAttempt(_ name: String) throws -> Int {
         let path = work + "/" + Self.attemptsPrefix + name
         let previous = FileSystem.readSmallFile(path).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-        let staged = path + ".new"
-        try? FileSystem.removeTree(staged)
-        try FileSystem.createFile(staged, bytes: Array("\(previous + 1)".utf8))
-        guard Glibc.rename(staged, path) == 0 else { throw SystemError("rename", staged) }
+        try FileSystem.replaceFile(path, bytes: Array("\(previous + 1)".utf8))
         return previous + 1
     }
 
-    func clearAttempts(_ name: String) { try? FileSystem.removeTree(work + "/" + Self.attemptsPrefix + name) }
+    /// Removes the records of a study that has left work/.
+    func clearRecords(_ name: String) {
+        for prefix in [Self.attemptsPrefix, Self.tokenPrefix] { try? FileSystem.removeTree(work + "/" + prefix + name) }
+    }
 
-    private func identity(of input: String) throws -> String {
-        guard let st = FileSystem.status(input) else { throw SystemError("lstat", input) }
-        return "\(st.st_dev):\(st.st_ino)"
+    /// 128 random bits in hex.
+    private static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
     }
 
     private func uniqueName(_ name: String, in folder: String) -> String {

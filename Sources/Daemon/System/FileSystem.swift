@@ -3,7 +3,7 @@ import Pipeline
 import Glibc
 
 /// The few file operations the spool needs, as thin throwing wrappers that never follow symlinks
-/// and never replace an existing entry.
+/// and never replace an existing entry (but for `replaceFile`, for the spool's own records).
 enum FileSystem {
     /// lstat of `path`, or nil when it does not exist.
     static func status(_ path: String) -> stat? {
@@ -65,6 +65,20 @@ enum FileSystem {
             offset += n
         }
         guard fsync(fd) == 0 else { throw SystemError("fsync", path) }
+    }
+
+    /// Replaces the file at `path` with `bytes` in one rename (via `<path>.new`), durably: a crash
+    /// leaves the old contents or the new, never a mix.
+    static func replaceFile(_ path: String, bytes: [UInt8]) throws {
+        let staged = path + ".new"
+        try removeTree(staged)
+        try createFile(staged, bytes: bytes)
+        guard Glibc.rename(staged, path) == 0 else { throw SystemError("rename to \(path)", staged) }
+        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", folder) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SystemError("fsync", folder) }
     }
 
     /// The contents of a small file, at most `limit` bytes, or nil when it cannot be read.

@@ -45,6 +45,39 @@ import Testing
         #expect(processor.callCounts == ["Slow": 1])
     }
 
+    /// A file manager makes "New folder", renames it, then copies into it: the rename inside the
+    /// inbox must not count as a folder moved in whole.
+    @Test func folderRenamedInsideTheInboxWaitsToBeFilled() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        let source = try writeStudy(in: fixture.staging, id: "Renamed")
+        let target = fixture.config.inbox + "/Renamed"
+        try FileManager.default.createDirectory(atPath: fixture.config.inbox + "/New folder", withIntermediateDirectories: false)
+        usleep(50_000)
+        #expect(rename(fixture.config.inbox + "/New folder", target) == 0)
+        usleep(100_000)
+        for file in try FileManager.default.contentsOfDirectory(atPath: source) {
+            try FileManager.default.copyItem(atPath: source + "/" + file, toPath: target + "/" + file)
+        }
+        #expect(eventually { fixture.list("outbox") == ["Renamed"] })
+        #expect(processor.callCounts == ["Renamed": 1] && fixture.list("failed").isEmpty)
+    }
+
+    /// A lone file is never a study; saying so once beats waiting in silence.
+    @Test func fileDroppedInTheInboxIsReportedOnce() throws {
+        var fixture = try SpoolFixture()
+        fixture.config.rescanIntervalSeconds = 0.2
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor())
+        defer { daemon.stop() }
+        #expect(FileManager.default.createFile(atPath: fixture.config.inbox + "/scan.nii.gz", contents: Data([1])))
+        #expect(eventually { daemon.log.contains("scan.nii.gz is not a folder and is ignored") })
+        usleep(600_000)  // three rescans
+        #expect(daemon.log.count("is not a folder") == 1)
+        #expect(fixture.list("inbox") == ["scan.nii.gz"] && fixture.list("failed").isEmpty)
+    }
+
     /// A volume that reads wrong (not a partial copy) makes the study complete: it fails at once
     /// with its reason instead of waiting out the incomplete timeout.
     @Test func studyCopiedInPlaceWithAWrongVolumeFailsWithoutWaiting() throws {
@@ -154,7 +187,7 @@ import Testing
         let processor = StubProcessor()
         let daemon = try RunningDaemon(fixture, processor: processor)
         defer { daemon.stop() }
-        #expect(fixture.list("archive") == ["Done"])
+        #expect(eventually { fixture.list("archive") == ["Done"] })
         #expect(fixture.list("outbox") == ["Done"] && fixture.list("work").isEmpty)
         #expect(processor.totalCalls == 0)
     }

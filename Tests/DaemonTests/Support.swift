@@ -166,16 +166,38 @@ final class NotifyListener: Sendable {
     }
 }
 
+/// Keeps the messages logged at warning or above, for tests to look for.
+struct RecordingLogHandler: LogHandler {
+    let messages: Messages
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    final class Messages: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
+        func count(_ text: String) -> Int { lines.withLock { $0.filter { $0.contains(text) }.count } }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { messages.append("\(event.level): \(event.message)") }
+}
+
 /// A daemon running on its own thread against a fixture, started and ready (READY=1 received).
 final class RunningDaemon: Sendable {
     let daemon: InboxDaemon
     let notify: NotifyListener
+    /// What the daemon logged at warning or above.
+    let log = RecordingLogHandler.Messages()
     private let finished = Mutex<Result<Void, any Error>?>(nil)
 
     init(_ fixture: SpoolFixture, processor: some StudyProcessor, watchdogSeconds: Double? = nil) throws {
         notify = try NotifyListener()
-        // Failures are expected in many tests; only critical lines would mean a problem.
-        let logger = Logger(label: "test") { StderrLogHandler(label: $0, logLevel: .critical) }
+        let logger = Logger(label: "test") { [log] _ in RecordingLogHandler(messages: log) }
         daemon = InboxDaemon(config: fixture.config, processor: processor, software: "ganet-seg test",
                              logger: logger, notifier: ServiceNotifier(socketPath: notify.path, watchdogSeconds: watchdogSeconds))
         _ = DedicatedThread { [self] in

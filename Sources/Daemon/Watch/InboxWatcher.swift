@@ -3,9 +3,11 @@ import Pipeline
 import Logging
 
 /// Watches the inbox with inotify on a thread of its own and reports each study folder once it is
-/// complete: at once when moved in whole or when its marker file appears; otherwise once it has
-/// been quiet for the settle time and reads completely (or has stayed incomplete for the
-/// incomplete timeout, so that processing can reject it). Hidden entries are ignored.
+/// complete: at once when moved in whole (from outside the inbox or from a hidden name in it) or
+/// when its marker file appears; otherwise once it has been quiet for the settle time and reads
+/// completely (or has stayed incomplete for the incomplete timeout, so that processing can reject
+/// it). A visible folder renamed inside the inbox ("New folder" renamed by a file manager) is still
+/// being filled, not moved in whole. Hidden entries are ignored; other files get one warning.
 final class InboxWatcher: Sendable {
     struct Settings: Sendable {
         var inbox: String
@@ -74,6 +76,11 @@ private struct WatchLoop {
     var candidates: [String: Candidate] = [:]
     var watchNames: [Int32: String] = [:]
     var nextRescan = Double.infinity
+    /// Cookies of visible folders just renamed away inside the inbox, with when: the IN_MOVED_TO
+    /// that follows with the same cookie is a rename, not a folder moved in whole.
+    var renamedAway: [UInt32: Double] = [:]
+    /// Files (not folders) in the inbox already warned about.
+    var strays: Set<String> = []
 
     init(settings: InboxWatcher.Settings, inotify: Inotify, inboxWatch: Int32, logger: Logger,
          onReady: @escaping @Sendable (String) -> Void) {
@@ -140,15 +147,29 @@ private struct WatchLoop {
             return true
         }
         let name = event.name
-        guard !name.isEmpty, !name.hasPrefix("."), event.has(IN_ISDIR) else { return true }
-        if event.has(IN_MOVED_TO) {
+        guard !name.isEmpty, !name.hasPrefix(".") else { return true }
+        let arrived = event.has(IN_MOVED_TO) || event.has(IN_CREATE)
+        guard event.has(IN_ISDIR) else {
+            if arrived { warnStray(name) } else { strays.remove(name) }
+            return true
+        }
+        let now = monotonicSeconds()
+        renamedAway = renamedAway.filter { now - $0.value < 10 }
+        if event.has(IN_MOVED_TO) && renamedAway.removeValue(forKey: event.cookie) == nil {
             ready(name, why: "moved in whole")
-        } else if event.has(IN_CREATE) {
-            track(name, lastActivity: monotonicSeconds())
+        } else if arrived {
+            track(name, lastActivity: now)
         } else {
+            if event.has(IN_MOVED_FROM) { renamedAway[event.cookie] = now }
             forget(name)
         }
         return true
+    }
+
+    /// Logs once that `name` in the inbox is not a folder, so it will never be processed.
+    private mutating func warnStray(_ name: String) {
+        guard strays.insert(name).inserted else { return }
+        logger.warning("\(settings.inbox)/\(name) is not a folder and is ignored: a study is a folder of NIfTI files")
     }
 
     /// Starts following a folder being filled in place; checks for a marker already there.
@@ -216,7 +237,10 @@ private struct WatchLoop {
         }
         for name in names where !name.hasPrefix(".") && candidates[name] == nil {
             let path = settings.inbox + "/" + name
-            guard FileSystem.isDirectory(path) else { continue }
+            guard FileSystem.isDirectory(path) else {
+                warnStray(name)
+                continue
+            }
             let age = max(0, wallClockSeconds() - newestChange(path))
             track(name, lastActivity: monotonicSeconds() - age)
         }

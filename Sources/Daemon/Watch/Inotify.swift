@@ -6,6 +6,8 @@ final class Inotify {
     struct Event {
         var watch: Int32
         var mask: UInt32
+        /// Pairs the IN_MOVED_FROM and IN_MOVED_TO of one rename.
+        var cookie: UInt32
         /// The entry's name inside the watched directory; empty for events about the directory itself.
         var name: String
 
@@ -47,9 +49,10 @@ final class Inotify {
                 while offset + header <= n {
                     let watch = raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)
                     let mask = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
+                    let cookie = raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
                     let length = Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
                     let nameBytes = raw[(offset + header)..<(offset + header + length)].prefix { $0 != 0 }
-                    events.append(Event(watch: watch, mask: mask, name: String(decoding: nameBytes, as: UTF8.self)))
+                    events.append(Event(watch: watch, mask: mask, cookie: cookie, name: String(decoding: nameBytes, as: UTF8.self)))
                     offset += header + length
                 }
             }

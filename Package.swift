@@ -37,13 +37,13 @@ let package = Package(
         .target(name: "Metrics", linkerSettings: [.linkedLibrary("m")]),
 
         // Reports and the study pipeline (discover, validate, preprocess, predict, write).
-        .target(name: "Reports", dependencies: ["CPNG"]),
+        .target(name: "Reports", dependencies: ["CPNG", "CLinux"]),
         .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute", "CLinux"]),
         .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness"]),
 
         // The inbox service: watch, claim, process, publish; journald and sd_notify.
         .target(name: "Daemon", dependencies: [
-            "Pipeline", "Volumes", "Metrics", "Compute", "CSystemd", "CLinux",
+            "Pipeline", "Volumes", "Reports", "Metrics", "Compute", "CSystemd", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms", "Networks", "Compute", "Reports"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "Pipeline", "Volumes", "Networks", "Compute", "Phantoms",
+            "Daemon", "Pipeline", "Reports", "Volumes", "Networks", "Compute", "Phantoms", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

@@ -1,3 +1,4 @@
+import CLinux
 import CPNG
 import FoundationEssentials
 
@@ -33,14 +34,15 @@ public enum PNGError: Error, Equatable, CustomStringConvertible {
     case encodeFailed(String)
     case decodeFailed(String)
     case tooLarge(width: Int, height: Int)
-    case writeFailed(path: String, reason: String)
+    /// `code`: the errno of the call that failed.
+    case writeFailed(path: String, code: Int32)
 
     public var description: String {
         switch self {
         case .encodeFailed(let m): "PNG encode failed: \(m)"
         case .decodeFailed(let m): "PNG decode failed: \(m)"
         case .tooLarge(let w, let h): "PNG of \(w)x\(h) pixels is too large"
-        case .writeFailed(let path, let reason): "cannot write \(path): \(reason)"
+        case .writeFailed(let path, let code): "cannot write \(path): \(String(cString: strerror(code)))"
         }
     }
 }
@@ -129,15 +131,10 @@ public struct PNGImage: Equatable, Sendable {
         let folder = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let temporary = "\(folder).\(name).tmp-\(getpid())"
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            throw .writeFailed(path: path, reason: "\(error)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        guard clinux_write_file(temporary, bytes, bytes.count, 0, 0) == 0, rename(temporary, path) == 0 else {
+            let code = errno
             unlink(temporary)
-            throw .writeFailed(path: path, reason: reason)
+            throw .writeFailed(path: path, code: code)
         }
     }
 

@@ -1,5 +1,8 @@
 import Foundation
 import Glibc
+import CLinux
+import Pipeline
+import Reports
 import Testing
 @testable import Daemon
 
@@ -104,5 +107,25 @@ import Testing
             }
         }
         return result
+    }
+}
+
+/// Which output failures are worth another attempt: those whose errno can clear by itself.
+@Suite struct OutputFailureTests {
+    @Test func aFullDiskWhileWritingAReportPageIsTransient() {
+        let full = FailureClassification(ReportError.png(.writeFailed(path: "/out/p.png", code: ENOSPC)), defaultStage: "process")
+        #expect(full.stage == "report" && full.isTransient && full.detail == "cannot write /out/p.png: No space left on device")
+        let denied = FailureClassification(ReportError.png(.writeFailed(path: "/out/p.png", code: EACCES)), defaultStage: "process")
+        #expect(!denied.isTransient)
+    }
+
+    @Test func metricsJSONReportsTheRealErrno() {
+        #expect(throws: SystemError("write", "/nonexistent-dir/metrics.json.tmp", code: ENOENT)) {
+            try writeJSON(["a": 1], to: "/nonexistent-dir/metrics.json")
+        }
+    }
+
+    @Test func aShortWriteOnAFullDeviceIsENOSPC() {
+        #expect(clinux_write_file("/dev/full", [1, 2, 3], 3, 0, 0) == -1 && errno == ENOSPC)
     }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Glibc
 import Testing
 @testable import Reports
 
@@ -33,7 +34,9 @@ import Testing
     }
 
     @Test func writeIntoMissingFolderFails() {
-        #expect(throws: PNGError.self) { try PNGImage(width: 1, height: 1).write(to: "/nonexistent-dir/x.png") }
+        #expect(throws: PNGError.writeFailed(path: "/nonexistent-dir/x.png", code: ENOENT)) {
+            try PNGImage(width: 1, height: 1).write(to: "/nonexistent-dir/x.png")
+        }
     }
 
     @Test func fontDrawsGlyphsAndNothingForSpace() {

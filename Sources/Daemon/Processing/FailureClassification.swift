@@ -1,6 +1,7 @@
 import CLinux
 import Compute
 import Pipeline
+import Reports
 import Volumes
 
 /// How the daemon sees any error thrown while handling a study: a stage, a short reason code, a
@@ -49,6 +50,16 @@ extension VolumeError: ClassifiedError {
     /// Output write failures (full disk, quota) may clear; bad input files never do.
     public var isTransient: Bool {
         if case .writeFailed = self { return true }
+        return false
+    }
+}
+
+/// Writing a report page can fail for a full disk like any output.
+extension ReportError: ClassifiedError {
+    public var stage: String { "report" }
+
+    public var isTransient: Bool {
+        if case .png(.writeFailed(_, let code)) = self { return SystemError.isTransient(code) }
         return false
     }
 }

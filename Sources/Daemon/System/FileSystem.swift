@@ -53,18 +53,8 @@ enum FileSystem {
     }
 
     /// Writes `bytes` to a new file at `path` (failing if it exists) and flushes it to disk.
-    static func createFile(_ path: String, bytes: [UInt8], mode: mode_t = 0o664) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SystemError("create", path) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw SystemError("write", path) }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw SystemError("fsync", path) }
+    static func createFile(_ path: String, bytes: [UInt8]) throws {
+        guard clinux_write_file(path, bytes, bytes.count, 1, 1) == 0 else { throw SystemError("write", path) }
     }
 
     /// Replaces the file at `path` with `bytes` in one rename (via `<path>.new`), durably: a crash

@@ -16,7 +16,10 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Conditions that can clear up by themselves (full disk, quota, memory, descriptors, I/O
     /// hiccups), so a later attempt may succeed.
-    public var isTransient: Bool {
+    public var isTransient: Bool { Self.isTransient(code) }
+
+    /// Whether the errno `code` is one of the conditions `isTransient` names.
+    public static func isTransient(_ code: Int32) -> Bool {
         [ENOSPC, EDQUOT, ENOMEM, EMFILE, ENFILE, EAGAIN, EINTR, EIO, EBUSY].contains(code)
     }
 }

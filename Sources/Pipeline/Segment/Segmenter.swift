@@ -1,3 +1,4 @@
+import CLinux
 import FoundationEssentials
 import Glibc
 import Metrics
@@ -183,8 +184,11 @@ public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
     var data = try encoder.encode(value)
     data.append(0x0A)
     let temporary = path + ".tmp"
-    do { try data.write(to: URL(filePath: temporary)) } catch {
-        throw SystemError("write", temporary, code: EIO)
+    let written = data.withUnsafeBytes { clinux_write_file(temporary, $0.baseAddress, $0.count, 0, 0) }
+    guard written == 0 else {
+        let error = SystemError("write", temporary)
+        unlink(temporary)
+        throw error
     }
     guard rename(temporary, path) == 0 else {
         let error = SystemError("rename", temporary)

@@ -14,7 +14,7 @@ import Testing
         #expect(eventually { fixture.list("outbox") == ["Case_001"] && fixture.list("archive") == ["Case_001"] })
         #expect(fixture.list("outbox/Case_001").contains("Case_001_seg.txt"))
         #expect(fixture.list("archive/Case_001").count == 4)
-        #expect(fixture.list("work").isEmpty && fixture.list("inbox").isEmpty)
+        #expect(eventually { fixture.list("work").isEmpty } && fixture.list("inbox").isEmpty)
         #expect(processor.callCounts == ["Case_001": 1])
     }
 
@@ -126,7 +126,7 @@ import Testing
         #expect(eventually(within: 60) { fixture.list("archive").count == 50 })
         #expect(fixture.list("outbox") == ids)
         #expect(processor.callCounts == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
-        #expect(fixture.list("failed").isEmpty && fixture.list("work").isEmpty)
+        #expect(fixture.list("failed").isEmpty && eventually { fixture.list("work").isEmpty })
     }
 
     @Test func sameIdTwicePublishesBesideTheFirst() throws {
@@ -187,8 +187,8 @@ import Testing
         let processor = StubProcessor()
         let daemon = try RunningDaemon(fixture, processor: processor)
         defer { daemon.stop() }
-        #expect(eventually { fixture.list("archive") == ["Done"] })
-        #expect(fixture.list("outbox") == ["Done"] && fixture.list("work").isEmpty)
+        #expect(eventually { fixture.list("archive") == ["Done"] && fixture.list("work").isEmpty })
+        #expect(fixture.list("outbox") == ["Done"])
         #expect(processor.totalCalls == 0)
     }
 
@@ -206,7 +206,7 @@ import Testing
         defer { daemon.stop() }
         #expect(eventually { fixture.list("outbox") == ["Reused", "Reused.1"] && fixture.list("archive") == ["Reused"] })
         #expect(processor.callCounts == ["Reused": 1])
-        #expect(fixture.list("work").isEmpty)
+        #expect(eventually { fixture.list("work").isEmpty })
     }
 
     /// Archiving is the spool's problem, not the study's: the study is published once, its input
@@ -224,9 +224,24 @@ import Testing
         usleep(300_000)
         #expect(fixture.list("work").contains("Kept") && fixture.list("failed").isEmpty)
         #expect(unlink(archive) == 0 && mkdir(archive, 0o755) == 0)
-        #expect(eventually { fixture.list("archive") == ["Kept"] })
-        #expect(fixture.list("outbox") == ["Kept"] && fixture.list("work").isEmpty)
+        #expect(eventually { fixture.list("archive") == ["Kept"] && fixture.list("work").isEmpty })
+        #expect(fixture.list("outbox") == ["Kept"])
         #expect(processor.callCounts == ["Kept": 1])
+    }
+
+    /// A failed study fixed by hand and dropped again still holds the old error.json: a new failure
+    /// replaces it, so the report beside the inputs is always the latest.
+    @Test func studyFailingAgainGetsAFreshReport() throws {
+        let fixture = try SpoolFixture()
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor())
+        defer { daemon.stop() }
+        let source = try writeStudy(in: fixture.staging, id: "Again")
+        try FileManager.default.removeItem(atPath: source + "/Again_t2.nii.gz")
+        try Data(#"{"reason": "missingModality", "detail": "missing FLAIR"}"#.utf8).write(to: URL(fileURLWithPath: source + "/error.json"))
+        try fixture.moveIn("Again")
+        #expect(eventually { fixture.list("failed") == ["Again"] })
+        #expect((try fixture.errorReport("Again")["detail"] as? String)?.contains("missing T2") == true)
+        #expect(fixture.list("failed/Again") == ["Again_flair.nii.gz", "Again_t1.nii.gz", "Again_t1ce.nii.gz", "error.json"])
     }
 
     @Test func studyThatKeepsCrashingTheDaemonEndsInFailed() throws {

@@ -90,9 +90,10 @@ struct Spool: Sendable {
         }
     }
 
-    /// Moves a claimed study to `failed/<name>` with `report` as error.json beside its inputs.
+    /// Moves a claimed study to `failed/<name>` with `report` as error.json beside its inputs,
+    /// replacing the report of an earlier failure (a failed study fixed and dropped again).
     func fail(_ input: String, name: String, report: [UInt8]) throws -> String {
-        try FileSystem.createFile(input + "/" + uniqueName("error.json", in: input), bytes: report)
+        try FileSystem.replaceFile(input + "/error.json", bytes: report)
         return try Publisher.moveAside(input, into: failed, as: name)
     }
 
@@ -143,11 +144,5 @@ struct Spool: Sendable {
             let hex = String(generator.next() as UInt64, radix: 16)
             return String(repeating: "0", count: 16 - hex.count) + hex
         }.joined()
-    }
-
-    private func uniqueName(_ name: String, in folder: String) -> String {
-        var n = 0
-        while FileSystem.status(folder + "/" + (n == 0 ? name : "\(name).\(n)")) != nil { n += 1 }
-        return n == 0 ? name : "\(name).\(n)"
     }
 }

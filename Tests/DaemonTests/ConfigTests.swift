@@ -121,6 +121,21 @@ import Testing
         #expect(problems.first?.hasPrefix("work (\(fixture.config.work)) and failed (\(elsewhere)) are on different filesystems") == true)
     }
 
+    /// A bind mount shares the device number of its filesystem yet refuses renames across it; only
+    /// a probe rename finds that. Needs the right to mount (root outside a locked-down container).
+    @Test func checkFindsABindMountBetweenInboxAndWork() throws {
+        var fixture = try SpoolFixture("config")
+        let mounted = fixture.root + "/work-mount"
+        try FileManager.default.createDirectory(atPath: mounted, withIntermediateDirectories: false)
+        guard mount(fixture.config.work, mounted, nil, UInt(MS_BIND), nil) == 0 else { return }
+        defer { umount(mounted) }
+        fixture.config.work = mounted
+        #expect(fixture.config.directoryProblems() == [ConfigProblem(
+            "a folder cannot be renamed from inbox (\(fixture.config.inbox)) to work (\(mounted)): Invalid cross-device link: "
+            + "they are separate mounts (bind mounts?) of one filesystem; mount their common parent once")])
+        #expect(fixture.list("inbox").isEmpty && fixture.list("work").isEmpty)
+    }
+
     @Test func sameDirectoryTwiceIsAProblem() throws {
         var fixture = try SpoolFixture("config")
         fixture.config.archive = fixture.config.outbox

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 extension DaemonConfig {
@@ -26,14 +27,40 @@ extension DaemonConfig {
             found.append((key, path, st))
         }
         for (from, to) in renames {
-            guard let a = found.first(where: { $0.key == from }), let b = found.first(where: { $0.key == to }),
-                  a.st.st_dev != b.st.st_dev else { continue }
-            problems.append(ConfigProblem(
-                "\(from) (\(a.path)) and \(to) (\(b.path)) are on different filesystems "
-                + "(device \(deviceName(a.st.st_dev)) vs \(deviceName(b.st.st_dev))): studies move from \(from) "
-                + "to \(to) by rename, which is atomic only within one filesystem"))
+            guard let a = found.first(where: { $0.key == from }), let b = found.first(where: { $0.key == to }) else { continue }
+            if a.st.st_dev != b.st.st_dev {
+                problems.append(ConfigProblem(
+                    "\(from) (\(a.path)) and \(to) (\(b.path)) are on different filesystems "
+                    + "(device \(deviceName(a.st.st_dev)) vs \(deviceName(b.st.st_dev))): studies move from \(from) "
+                    + "to \(to) by rename, which is atomic only within one filesystem"))
+            } else if problems.isEmpty, let problem = renameProblem(from: (from, a.path), to: (to, b.path)) {
+                problems.append(problem)
+            }
         }
         return problems
+    }
+
+    /// Renames a probe folder from one spool directory to another, as a claim does. One device
+    /// number is not enough: two bind mounts of one filesystem refuse renames between them (EXDEV),
+    /// and NFS has no RENAME_NOREPLACE (EINVAL).
+    private func renameProblem(from: (key: String, path: String), to: (key: String, path: String)) -> ConfigProblem? {
+        let name = "/.ganet-seg-rename-probe-\(getpid())"
+        guard mkdir(from.path + name, 0o700) == 0 else {
+            return ConfigProblem("\(from.key): cannot create a folder in \(from.path): \(String(cString: strerror(errno)))")
+        }
+        if clinux_rename_noreplace(from.path + name, to.path + name) == 0 {
+            rmdir(to.path + name)
+            return nil
+        }
+        let code = errno
+        rmdir(from.path + name)
+        let hint = switch code {
+        case EXDEV: ": they are separate mounts (bind mounts?) of one filesystem; mount their common parent once"
+        case EINVAL: ": the filesystem lacks renameat2 RENAME_NOREPLACE (NFS?); use a local filesystem"
+        default: ""
+        }
+        return ConfigProblem("a folder cannot be renamed from \(from.key) (\(from.path)) to \(to.key) (\(to.path)): "
+                             + String(cString: strerror(code)) + hint)
     }
 
     /// The model file (and the GAN's, when set): present, a regular file, readable.

@@ -87,15 +87,12 @@ private func reportConfigProblems(_ problems: [ConfigProblem]) -> Never {
     exit(configExitCode)
 }
 
-/// The daemon's view of the Segmenter.
-///
-/// Unchecked Sendable: the model's weights are only read during inference and each call builds its
-/// own graph and tensors, so worker threads can share one Segmenter.
 /// Runs the daemon's studies through a `Segmenter`. When its device fails (`DeviceFailure`, which
 /// the daemon retries), the device and models are opened again for the studies that follow.
 final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
     // Unchecked: `open` runs only from init and under a failure, and the segmenter is read and
-    // replaced under the mutex (a Segmenter is shared by the workers, as it was before).
+    // replaced under the mutex. Workers share one Segmenter: its weights are only read during
+    // inference, and each call builds its own graph and tensors.
     private let open: () throws -> Segmenter
     private let segmenter: Mutex<Segmenter>
 
@@ -116,10 +113,12 @@ final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
                 if note != reported { progress(note); reported = note }
             }
         } catch let failure as DeviceFailure {
-            // Reopen for the next attempt; if that fails too, the next study meets the failed device
-            // again and the daemon keeps retrying within its limits.
-            self.segmenter.withLock { current in
-                if let reopened = try? open() { current = reopened }
+            // Reopen for the next attempt. If that fails too, the next study meets the failed device
+            // again and the daemon keeps retrying within its limits; the error says so.
+            try self.segmenter.withLock { current in
+                do { current = try open() } catch {
+                    throw DeviceFailure(device: failure.device, reason: "\(failure.reason); reopening it failed: \(error)")
+                }
             }
             throw failure
         }

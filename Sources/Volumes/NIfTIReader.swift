@@ -36,13 +36,14 @@ public struct NIfTIReader: Sendable {
         let skip = Int(header.header.vox_offset) - 348
         if skip > 0 {
             var ignored = [UInt8](repeating: 0, count: skip)
-            let n = ignored.withUnsafeMutableBytes { file.read(into: $0) }
+            let n = try ignored.withUnsafeMutableBytes { buffer throws(VolumeError) in try file.read(into: buffer) }
             if n < skip { throw VolumeError.truncatedData(path: path, expectedBytes: byteCount, readBytes: 0) }
         }
-        let got = raw.withUnsafeMutableBytes { file.read(into: $0) }
+        let got = try raw.withUnsafeMutableBytes { buffer throws(VolumeError) in try file.read(into: buffer) }
         guard got == byteCount else {
             throw VolumeError.truncatedData(path: path, expectedBytes: byteCount, readBytes: got)
         }
+        try file.checkTrailer()
         var voxels = VoxelDecoder.decode(raw, as: header.datatype, swapped: header.swapped)
         if header.datatype.isFloatingPoint {
             let bad = voxels.reduce(0) { $1.isFinite ? $0 : $0 + 1 }
@@ -70,7 +71,7 @@ public struct NIfTIReader: Sendable {
 
     private func readValidatedHeader(_ file: ZnzFile, path: String) throws -> ValidatedHeader {
         var header = nifti_1_header()
-        let n = withUnsafeMutableBytes(of: &header) { file.read(into: $0) }
+        let n = try withUnsafeMutableBytes(of: &header) { buffer throws(VolumeError) in try file.read(into: buffer) }
         guard n == 348 else { throw VolumeError.truncatedHeader(path: path, bytes: n) }
 
         var swapped = false

@@ -13,6 +13,10 @@ public enum VolumeError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLarge(path: String, voxels: Int, bytes: Int, limits: ReadLimits)
     case invalidVoxelOffset(path: String, offset: Float)
     case truncatedData(path: String, expectedBytes: Int, readBytes: Int)
+    /// The gzip stream holds all the data but stops before its 8-byte trailer (a copy still arriving).
+    case gzipTrailerMissing(path: String)
+    /// The gzip stream is damaged: zlib's reason, such as "incorrect data check" (CRC-32 mismatch).
+    case corruptCompressedData(path: String, reason: String)
     case nonFiniteVoxels(path: String, count: Int)
     case valueOutOfRange(path: String, datatype: NIfTIDataType, value: Float)
     case writeFailed(path: String, reason: String)
@@ -39,6 +43,8 @@ public enum VolumeError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(p): invalid vox_offset \(offset) (must be at least 352)"
         case .truncatedData(let p, let expected, let read):
             "\(p): truncated data: read \(read) of \(expected) bytes"
+        case .gzipTrailerMissing(let p): "\(p): gzip stream ends before its trailer (still being copied?)"
+        case .corruptCompressedData(let p, let reason): "\(p): damaged gzip data: \(reason)"
         case .nonFiniteVoxels(let p, let count):
             "\(p): \(count) voxels are NaN or infinite"
         case .valueOutOfRange(let p, let datatype, let value):

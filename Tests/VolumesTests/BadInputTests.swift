@@ -73,6 +73,30 @@ import Testing
         }
     }
 
+    /// A gzip copy cut off after the data but before the 8-byte trailer is still arriving.
+    @Test func gzipWithoutItsTrailer() throws {
+        let full = try write(try validBytes(), "whole.nii", gzip: true)
+        let gz = try Data(contentsOf: URL(fileURLWithPath: full))
+        let path = try write(gz.prefix(gz.count - 8), "no-trailer.nii.gz")
+        expectError(path, .gzipTrailerMissing(path: path))
+    }
+
+    /// A trailer whose CRC-32 or length disagrees is a damaged file, not one still arriving: zlib's
+    /// failed read used to come out as "read -1 bytes", a truncation the daemon waited on.
+    @Test(arguments: [(-8, "incorrect data check"), (-4, "incorrect length check")])
+    func gzipWhoseTrailerDisagrees(_ offset: Int, _ reason: String) throws {
+        let dims = [64, 64, 64]
+        let voxels = (0..<dims.reduce(1, *)).map { Float(UInt32(truncatingIfNeeded: $0 &* 2_654_435_761) >> 8) }
+        let whole = dir.appendingPathComponent("big.nii.gz").path
+        try NIfTIWriter().write(voxels, like: .axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0]),
+                                as: .float32, to: whole)
+        var gz = try Data(contentsOf: URL(fileURLWithPath: whole))
+        gz[gz.count + offset] ^= 0x01
+        let path = try write(gz, "damaged.nii.gz")
+        expectError(path, .corruptCompressedData(path: path, reason: reason))
+        #expect(try NIfTIReader().readHeader(path: path).geometry.dims == dims)
+    }
+
     @Test func wrongMagic() throws {
         var bytes = try validBytes()
         bytes.replaceSubrange(344..<348, with: [0x41, 0x42, 0x43, 0])

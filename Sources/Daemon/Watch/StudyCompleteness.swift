@@ -35,7 +35,7 @@ struct StudyCompleteness: Sendable {
     /// off, or a header still zeros (copiers that set the size first).
     private static func mayStillBeArriving(_ error: VolumeError) -> Bool {
         switch error {
-        case .fileNotFound, .emptyFile, .unreadable, .truncatedHeader, .truncatedData: true
+        case .fileNotFound, .emptyFile, .unreadable, .truncatedHeader, .truncatedData, .gzipTrailerMissing: true
         case .notNIfTI(_, let sizeofHdr): sizeofHdr == 0
         default: false
         }

@@ -45,6 +45,7 @@ extension DaemonConfig {
     /// and NFS has no RENAME_NOREPLACE (EINVAL).
     private func renameProblem(from: (key: String, path: String), to: (key: String, path: String)) -> ConfigProblem? {
         let name = "/.ganet-seg-rename-probe-\(getpid())"
+        for path in [from.path, to.path] { rmdir(path + name) }  // left by a check that was killed
         guard mkdir(from.path + name, 0o700) == 0 else {
             return ConfigProblem("\(from.key): cannot create a folder in \(from.path): \(String(cString: strerror(errno)))")
         }

@@ -119,7 +119,7 @@ struct StudyRunner: Sendable {
         } catch {
             let next = afterMoveFailure(job, origin: .work)
             let verb = config.inputRetention == .archive ? "archived" : "deleted"
-            let delay = next.notBefore - monotonicSeconds()
+            let delay = ((next.notBefore - monotonicSeconds()) * 10).rounded() / 10
             logger.error("published, but the input could not be \(verb): \(error); it stays in work/, tried again in \(delay) s",
                          metadata: [LogKey.stage: "archive"])
             return ("left in work/", next)

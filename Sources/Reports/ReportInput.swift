@@ -1,3 +1,4 @@
+import Glibc
 /// How voxel axes map onto an axial display image.
 ///
 /// Without flips, voxel x runs left to right across the image and voxel y top to bottom.
@@ -69,13 +70,14 @@ public struct ReportInput: Sendable {
 public enum ReportError: Error, Equatable, CustomStringConvertible {
     case invalidInput(String)
     case png(PNGError)
-    case io(String)
+    /// The report folder could not be made; `code` is the errno.
+    case folderFailed(path: String, code: Int32)
 
     public var description: String {
         switch self {
         case .invalidInput(let m): "invalid report input: \(m)"
         case .png(let e): e.description
-        case .io(let m): m
+        case .folderFailed(let path, let code): "cannot create \(path): \(String(cString: strerror(code)))"
         }
     }
 }

@@ -112,11 +112,12 @@ import Testing
 
 /// Which output failures are worth another attempt: those whose errno can clear by itself.
 @Suite struct OutputFailureTests {
-    @Test func aFullDiskWhileWritingAReportPageIsTransient() {
+    @Test func aFullDiskWhileWritingAReportIsTransient() {
         let full = FailureClassification(ReportError.png(.writeFailed(path: "/out/p.png", code: ENOSPC)), defaultStage: "process")
         #expect(full.stage == "report" && full.isTransient && full.detail == "cannot write /out/p.png: No space left on device")
         let denied = FailureClassification(ReportError.png(.writeFailed(path: "/out/p.png", code: EACCES)), defaultStage: "process")
         #expect(!denied.isTransient)
+        #expect(FailureClassification(ReportError.folderFailed(path: "/out/report", code: EDQUOT), defaultStage: "process").isTransient)
     }
 
     @Test func metricsJSONReportsTheRealErrno() {

@@ -1,4 +1,5 @@
-import FoundationEssentials
+import Foundation
+import Glibc
 import Testing
 @testable import Reports
 
@@ -37,6 +38,22 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
 }
 
 @Suite struct ReportRendererTests {
+    @Test func reportFolderUnderAFileFailsWithItsErrno() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)").path
+        #expect(FileManager.default.createFile(atPath: file, contents: Data([1])))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(throws: ReportError.folderFailed(path: file + "/report/pages", code: ENOTDIR)) {
+            _ = try ReportRenderer().write(syntheticStudy(), to: file + "/report/pages")
+        }
+    }
+
+    @Test func reportFolderIsMadeWithItsParents() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let written = try ReportRenderer().write(syntheticStudy(), to: root + "/a/b")
+        #expect(written.first == root + "/a/b/overview.png" && FileManager.default.fileExists(atPath: written[0]))
+    }
+
     @Test func overviewOverlayCoversExactlyTheTumourVoxels() throws {
         let input = syntheticStudy()
         let renderer = ReportRenderer()

@@ -54,13 +54,15 @@ extension VolumeError: ClassifiedError {
     }
 }
 
-/// Writing a report page can fail for a full disk like any output.
+/// Writing a report can fail for a full disk like any output.
 extension ReportError: ClassifiedError {
     public var stage: String { "report" }
 
     public var isTransient: Bool {
-        if case .png(.writeFailed(_, let code)) = self { return SystemError.isTransient(code) }
-        return false
+        switch self {
+        case .png(.writeFailed(_, let code)), .folderFailed(_, let code): SystemError.isTransient(code)
+        default: false
+        }
     }
 }
 

@@ -35,18 +35,12 @@ final class ZnzFile {
         guard compressed else { return }
         var rest = [UInt8](repeating: 0, count: 64 * 1024)
         while znzread(&rest, 1, rest.count, handle) > 0 {}
-        if let error = readError() { throw error }
-        if isCutOff { throw .gzipTrailerMissing(path: path) }
+        if let error = readError(cutOff: .gzipTrailerMissing(path: path)) { throw error }
     }
 
-    /// zlib reads a gzip stream that ends early as ending there, with this status.
-    private var isCutOff: Bool {
-        var message: UnsafePointer<CChar>?
-        return cnifti_read_failure(handle, &message) == CNIFTI_READ_CUT_OFF
-    }
-
-    /// The error behind a failed read; nil when there is none or the gzip stream just ends early.
-    private func readError() -> VolumeError? {
+    /// The error behind failed reads, nil when there is none; a gzip stream that ends early (which
+    /// zlib reads as ending there) gives `cutOff`.
+    private func readError(cutOff: VolumeError? = nil) -> VolumeError? {
         var message: UnsafePointer<CChar>?
         switch cnifti_read_failure(handle, &message) {
         case CNIFTI_READ_SYSTEM: return .unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -54,6 +48,7 @@ final class ZnzFile {
             // zlib's message reads "<path>: <reason>".
             let text = message.map { String(cString: $0) } ?? ""
             return .corruptCompressedData(path: path, reason: text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text)
+        case CNIFTI_READ_CUT_OFF: return cutOff
         default: return nil
         }
     }

@@ -128,7 +128,6 @@ public struct Segmenter {
             try NIfTIWriter().write(anomalyMap, like: study.geometry, as: .float32,
                                     to: "\(output)/\(study.id)_anomaly.nii.gz")
         }
-        try makeFolder(output + "/report")
         _ = try ReportRenderer().write(ReportInput(study: study, labels: labels), to: output + "/report")
         if var page = anomalyPage {
             page.labels = labels
@@ -195,8 +194,4 @@ public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
         unlink(temporary)
         throw error
     }
-}
-
-func makeFolder(_ path: String) throws {
-    guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw SystemError("mkdir", path) }
 }

@@ -88,11 +88,8 @@ prepare() {
 
 # Kernel experiments for `run` to time, each a folder of SPIR-V that GANET_SEG_SHADER_DIR loads in
 # place of the embedded shaders:
-# - tile shapes of the packed tensor-core kernel (conv_coopmat_packed.comp compiled with other
-#   BM, BK, THREADS and SUBGROUP_ROWS; see conv_gemm.glsl and conv_coopmat.glsl), named
-#   m<BM>-k<BK>-t<THREADS>-sg<subgroup tile>. The committed one is m64-k64-t256-sg32x32.
-# - the candidate kernels in scripts/gpu-variants/*.patch (applied to the committed Shaders; one
-#   that no longer applies is skipped);
+# - the candidate kernels in scripts/gpu-variants/*.patch (applied to the committed Shaders, each
+#   kernel that the patch changes; one that no longer applies is skipped);
 # - with ABLATIONS=1, ablations of the committed tensor-core kernels, each with stages of its K loop
 #   taken out (the global loads, the shared-memory staging, the tensor-core products): their labels
 #   are wrong by design, their time says what the missing stages cost.
@@ -100,19 +97,6 @@ variants() {
     local out=$1 shaders=$root/Sources/VulkanBackend/Shaders tmp name patch kernel
     tmp=$(mktemp -d)
     rm -rf "$out" && mkdir -p "$out"
-    local -A tiles=(
-        [m128-k32-t128-sg64x64]='-DBM=128 -DBK=32 -DTHREADS=128 -DSUBGROUP_ROWS=64'
-        [m128-k32-t256-sg64x32]='-DBM=128 -DBK=32 -DSUBGROUP_ROWS=64'
-        [m128-k64-t256-sg32x64]='-DBM=128'
-        [m64-k64-t128-sg64x32]='-DTHREADS=128 -DSUBGROUP_ROWS=64'
-        [m64-k64-t128-sg32x64]='-DTHREADS=128'
-    )
-    for name in "${!tiles[@]}"; do
-        mkdir -p "$out/$name"
-        # shellcheck disable=SC2086  # the defines are words
-        glslc --target-env=vulkan1.1 -Werror ${tiles[$name]} -o "$out/$name/conv_coopmat_packed.spv" "$shaders/conv_coopmat_packed.comp" ||
-            { echo "variant $name: does not compile; skipped" >&2; rm -rf "${out:?}/$name"; }
-    done
     for patch in "$root"/scripts/gpu-variants/*.patch; do
         [ -e "$patch" ] || continue
         name=$(basename "$patch" .patch)
@@ -131,11 +115,19 @@ variants() {
         sed -i "${ablations[$name]}" "$tmp/$name/conv_gemm.glsl"
         cmp -s "$shaders/conv_gemm.glsl" "$tmp/$name/conv_gemm.glsl" && { echo "variant $name: no K loop line matched; skipped" >&2; rm -rf "${tmp:?}/$name"; }
     done
+    # Each experiment keeps the kernels whose SPIR-V its changes alter, compiled as
+    # compile-shaders.sh compiles the embedded ones (-O but for the tensor-core kernels).
+    local source spv flags
     for name in $(cd "$tmp" && ls); do
         mkdir -p "$out/$name"
-        for kernel in conv_coopmat conv_coopmat_packed; do
-            glslc --target-env=vulkan1.1 -Werror -o "$out/$name/$kernel.spv" "$tmp/$name/$kernel.comp" ||
+        for source in "$tmp/$name"/*.comp; do
+            kernel=$(basename "$source" .comp) spv=$out/$name/$kernel.spv flags=-O
+            case $kernel in conv_coopmat*) flags= ;; esac
+            # shellcheck disable=SC2086  # flags: none or one word
+            glslc --target-env=vulkan1.1 $flags -Werror -o "$spv" "$source" ||
                 { echo "variant $name: $kernel does not compile; skipped" >&2; rm -rf "${out:?}/$name"; break; }
+            glslc --target-env=vulkan1.1 $flags -Werror -o "$tmp/committed.spv" "$shaders/$kernel.comp"
+            cmp -s "$spv" "$tmp/committed.spv" && rm "$spv"
         done
     done
     rm -rf "$tmp"
@@ -263,7 +255,7 @@ compare_layers() {
         FNR == 1 { column++; inProfile = 0 }
         /^GPU time per kernel/ { inProfile = 1; next }
         inProfile && !/^  / { inProfile = 0 }
-        inProfile && $1 == "conv_coopmat_packed" {
+        inProfile && $1 ~ /^conv_coopmat_packed/ {
             label = $2; for (f = 3; f <= NF - 4; f++) label = label " " $f
             if (!(label in seen)) { seen[label] = 1; order[++labels] = label }
             ms[label, column] = $(NF - 2)

@@ -5,6 +5,7 @@ enum Kernel: String, CaseIterable {
     case convTensorCores = "conv_coopmat"
     case convTiledPacked = "conv_tiled_packed"
     case convTensorCoresPacked = "conv_coopmat_packed"
+    case convTensorCoresPackedWide = "conv_coopmat_packed_wide"
     case packHalf = "pack_half"
     case unary
     case unaryBackward = "unary_backward"
@@ -26,7 +27,7 @@ enum Kernel: String, CaseIterable {
         case .unary, .sum, .sumPartial, .softmax, .laplacian: 2
         case .binary, .softmaxBackward, .maxPool, .maxPoolBackward, .packHalf: 3
         case .conv, .unaryBackward: 4
-        case .convTiled, .convTensorCores, .convTiledPacked, .convTensorCoresPacked: 5
+        case .convTiled, .convTensorCores, .convTiledPacked, .convTensorCoresPacked, .convTensorCoresPackedWide: 5
         case .instanceNorm: 6
         case .adam: 7
         case .instanceNormBackward: 8

@@ -53,11 +53,20 @@ private struct ConvProblem {
 extension VulkanBackend {
     /// Output tile of `conv.comp` (rows and columns).
     private static let tile = 64
-    /// Output tile of `conv_tiled.comp` and `conv_coopmat.comp` (rows, columns).
+    /// Output tile of `conv_tiled.comp` and `conv_coopmat.comp` (rows, columns); `conv_coopmat_packed_wide`
+    /// takes 128 rows.
     private static let gemmTile = (m: 64, n: 128)
     /// Shared memory the fp32 ones need at most (conv_tiled: 29 KiB); devices with less use conv.comp.
     /// The tensor-core ones need up to 36 KiB, which every device with VK_NV_cooperative_matrix has (48).
     private static let gemmSharedBytes = 32 << 10
+    /// Shared memory of `conv_coopmat_packed_wide` (45 KiB), rounded up.
+    private static let wideTileSharedBytes = 48 << 10
+
+    /// The packed tensor-core kernel for `m` rows of C: 128-row tiles where they divide M evenly.
+    static func packedTensorCoreKernel(rows m: Int, sharedMemoryBytes: Int) -> (kernel: Kernel, tileRows: Int) {
+        m % 128 == 0 && sharedMemoryBytes >= wideTileSharedBytes ? (.convTensorCoresPackedWide, 128)
+                                                                 : (.convTensorCoresPacked, gemmTile.m)
+    }
 
     /// Runs a convolution product into `out`: `conv_coopmat.comp` on tensor cores or `conv_tiled.comp`
     /// where they compute it (their `_packed` versions on operands packed by `packHalf` where
@@ -73,11 +82,11 @@ extension VulkanBackend {
             // Columns are the pixels of the convolution's output (for the transposed 2x2, of dy).
             let columns = problem.output.n * problem.output.planeSize
             let packed = packsHalfOperands
-            let kernel: Kernel = switch (context.tensorCores, packed) {
-            case (true, true): .convTensorCoresPacked
-            case (true, false): .convTensorCores
-            case (false, true): .convTiledPacked
-            case (false, false): .convTiled
+            let (kernel, tileRows): (Kernel, Int) = switch (context.tensorCores, packed) {
+            case (true, true): Self.packedTensorCoreKernel(rows: m, sharedMemoryBytes: device.capabilities.sharedMemoryBytes)
+            case (true, false): (.convTensorCores, Self.gemmTile.m)
+            case (false, true): (.convTiledPacked, Self.gemmTile.m)
+            case (false, false): (.convTiled, Self.gemmTile.m)
             }
             let launched = packed ? problem.paddedToWords(mode) : problem
             let operands = packed ? packedOperands(problem, mode, a: a, b: b, b2: b2) : [buffer(a), buffer(b)]
@@ -86,7 +95,7 @@ extension VulkanBackend {
             launch(kernel, constants: constants, bindings,
                    ints: launched.push(splitK: k, splitC: b.shape.c),
                    groups: (min(65535, (columns + Self.gemmTile.n - 1) / Self.gemmTile.n),
-                            (m + Self.gemmTile.m - 1) / Self.gemmTile.m, taps),
+                            (m + tileRows - 1) / tileRows, taps),
                    detail: " M=\(m) N=\(columns) K=\(launched.gemm(mode).k)")
             return
         }
@@ -120,14 +129,17 @@ extension VulkanBackend {
     private func packHalf(_ parts: [Tensor], as shape: Shape) -> DeviceBuffer {
         precondition((1...2).contains(parts.count) && parts.map(\.shape.count).reduce(0, +) == shape.count,
                      "packing \(parts.map(\.shape)) as \(shape)")
-        let words = ConvProblem.wholeWords(shape.c) / 8, pixels = shape.n * shape.planeSize
-        // The shader's tiles: 256 words, up to 8 of a pixel.
-        let rowWords = min(words, 8), tilePixels = 256 / rowWords
-        let tiles = (pixels + tilePixels - 1) / tilePixels * ((words + rowWords - 1) / rowWords)
-        let out = allocate(bytes: 16 * words * pixels)
+        let words = ConvProblem.wholeWords(shape.c) / 8
+        // The shader's tiles: 256 words, `row` (a power of two, at most 8) of a pixel, in one plane.
+        var row = 1
+        while row < min(words, 8) { row *= 2 }
+        let tilePixels = 256 / row
+        precondition(shape.n <= 65535 && (shape.planeSize + tilePixels - 1) / tilePixels <= 65535,
+                     "packing \(shape): more workgroups than a grid dimension holds")
+        let out = allocate(bytes: 16 * words * shape.n * shape.planeSize)
         launch(.packHalf, [buffer(parts[0]), buffer(parts[parts.count - 1]), out],
                ints: [shape.n, shape.c, shape.planeSize, parts.count == 2 ? parts[0].shape.c : shape.c],
-               groups: (min(65535, tiles), 1, 1))
+               groups: ((shape.planeSize + tilePixels - 1) / tilePixels, (words + row - 1) / row, shape.n))
         return out
     }
 

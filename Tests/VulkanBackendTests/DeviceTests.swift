@@ -21,6 +21,20 @@ struct DeviceTests {
         #expect(capabilities().description == "subgroup 32, 48 KiB shared, fp16, tensor cores, cooperative matrix fp16->fp32 16x8x16 16x16x16")
     }
 
+    /// 128-row tiles only where they divide M (the U-Net's 128- and 256-channel layers) and the
+    /// device has the 48 KiB of shared memory they need; 64-row ones elsewhere.
+    @Test func packedTensorCoreTileByRows() {
+        func kernel(_ m: Int, shared: Int = 48 << 10) -> String {
+            let (kernel, rows) = VulkanBackend.packedTensorCoreKernel(rows: m, sharedMemoryBytes: shared)
+            return "\(kernel.rawValue) \(rows)"
+        }
+        #expect([4, 64, 128, 256, 320, 384].map { kernel($0) } == [
+            "conv_coopmat_packed 64", "conv_coopmat_packed 64", "conv_coopmat_packed_wide 128",
+            "conv_coopmat_packed_wide 128", "conv_coopmat_packed 64", "conv_coopmat_packed_wide 128",
+        ])
+        #expect(kernel(256, shared: 40 << 10) == "conv_coopmat_packed 64")
+    }
+
     /// A backend of its own, so that no other test's commands enter its profile.
     @Test func profileTimesEachConvolutionByShape() throws {
         let gpu = try VulkanBackend(device: try vulkan().device)

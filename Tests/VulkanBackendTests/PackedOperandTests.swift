@@ -20,8 +20,9 @@ struct PackedOperandTests {
     /// 8 channels: a K step spans several taps and K (72) ends inside one; 70 outputs: two row
     /// tiles; 270 columns: column tiles that cross samples; 12 + 20 channels: a word of 8 channels
     /// that straddles the two parts of a concatenation; 4, 12 and 4 + 6 channels: a last word
-    /// padded with zeros (the U-Net's 4 modalities); 72 channels of 2 x 160 pixels: `pack_half`
-    /// tiles of 8 words and of 1, tiles of pixels that cross samples.
+    /// padded with zeros (the U-Net's 4 modalities); 72 channels of 2 x 63 pixels: `pack_half`
+    /// tiles of 8 words and of 1, each plane's last tile of pixels partial; 8 + 12 channels: three
+    /// words in tiles of four.
     @Test(arguments: [
         Case(parts: [8], batch: 2, height: 7, width: 6, out: 5, kernel: 3, stride: 1, pad: 1),
         Case(parts: [16], batch: 2, height: 9, width: 11, out: 70, kernel: 3, stride: 2, pad: 1),
@@ -30,7 +31,8 @@ struct PackedOperandTests {
         Case(parts: [4], batch: 2, height: 7, width: 6, out: 5, kernel: 3, stride: 1, pad: 1),
         Case(parts: [12], batch: 1, height: 6, width: 5, out: 3, kernel: 3, stride: 1, pad: 0),
         Case(parts: [4, 6], batch: 2, height: 5, width: 6, out: 7, kernel: 3, stride: 1, pad: 1),
-        Case(parts: [72], batch: 2, height: 10, width: 16, out: 9, kernel: 1, stride: 1, pad: 0),
+        Case(parts: [72], batch: 2, height: 9, width: 7, out: 9, kernel: 1, stride: 1, pad: 0),
+        Case(parts: [8, 12], batch: 3, height: 6, width: 7, out: 5, kernel: 3, stride: 1, pad: 1),
     ])
     func convolution(_ t: Case) {
         let geometry = ConvGeometry(stride: t.stride, padding: t.pad)

@@ -44,8 +44,10 @@ layout(push_constant) uniform Push {
 
 // The workgroup's tile of C, BM x BN, and the depth of K staged at a time, BK. The including
 // kernel may set BM (64 or 128) and BK; the defaults are the committed kernels' (other shapes are
-// timed by scripts/bench-gpu.sh). The host sizes the grid by 64x128 tiles (VulkanBackend.gemmTile):
-// with BM = 128, the upper half of the grid's rows of workgroups (row0 >= M) returns at once (main).
+// timed by scripts/bench-gpu.sh). The host sizes the grid by BM x 128 tiles for the kernels it
+// knows (VulkanBackend.gemmTile, packedTensorCoreKernel); an experiment with BM = 128 loaded in
+// place of a 64-row kernel gets the 64-row grid, whose extra rows of workgroups (row0 >= M) return
+// at once (main).
 const int BN = 128;
 #ifndef BM
 #define BM 64
@@ -58,7 +60,7 @@ const int BN = 128;
 #endif
 #endif
 #if BM != 64 && BM != 128
-#error "BM: the host's grid has 64-row tiles, so a workgroup takes 64 or 128 rows"
+#error "BM: 64 or 128 rows (the host's grids)"
 #endif
 #if BK % 16 != 0 || (THREADS != 128 && THREADS != 256) || BM * BK % (8 * THREADS) != 0 || BK * 128 % (8 * THREADS) != 0
 #error "BK: whole 16-deep fragments; THREADS: 128 or 256, each fetching whole words of A and of one column of B"

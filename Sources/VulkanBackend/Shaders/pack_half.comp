@@ -6,10 +6,12 @@
 // at binding 1 (a decoder's skip and upsampled maps, packed into one tensor without a concatenated
 // copy). An OIHW weight packs the same way, into [O][kH][kW][I].
 //
-// A workgroup transposes a tile of 256 words through shared memory: up to 8 words (64 channels)
-// of 256 / 8 or more pixels, pixels counted across samples. It reads along pixels and writes
-// whole runs of a pixel's words, so that both sides are coalesced (an invocation a word, its
-// writes a pixel apart, took 2.4 times what its bytes need on an H200: docs/performance.md).
+// A workgroup transposes one tile of 256 words through shared memory: ROW words (8 ROW channels,
+// ROW a power of two up to 8) of 256 / ROW pixels of one sample's plane, the grid's x the tile
+// along the plane, y the words, z the sample (VulkanBackend.packHalf sizes it). It reads along
+// pixels and writes whole runs of a pixel's words, so that both sides are coalesced. Its index
+// arithmetic is a few shifts per invocation: with a division per element (pixels counted across
+// samples) it ran at a third of an H100's bandwidth (docs/performance.md).
 #extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer First { float first[]; };
@@ -21,33 +23,34 @@ const int TILE_WORDS = 256, MAX_ROW_WORDS = 8;
 // [channel][pixel], each channel's row one longer than the tile's pixels to spread the banks.
 shared float tile[8 * TILE_WORDS + 8 * MAX_ROW_WORDS];
 
-float channel(int n, int c, int pixel) {
-    if (c >= p.channels) return 0.0;
-    return c < p.splitC ? first[(n * p.splitC + c) * p.plane + pixel]
-                        : second[(n * (p.channels - p.splitC) + c - p.splitC) * p.plane + pixel];
-}
+/// Words of a tile's row: the pixel's words, rounded up to a power of two, at most 8.
+int rowWords(int words) { return words >= 8 ? 8 : words > 4 ? 8 : words > 2 ? 4 : words; }
 
 void main() {
-    int t = int(gl_LocalInvocationID.x);
-    int words = (p.channels + 7) / 8, pixels = p.batch * p.plane;
-    int rowWords = min(words, MAX_ROW_WORDS), tilePixels = TILE_WORDS / rowWords, stride = tilePixels + 1;
-    int pixelTiles = (pixels + tilePixels - 1) / tilePixels, wordTiles = (words + rowWords - 1) / rowWords;
-    for (int index = int(gl_WorkGroupID.x); index < pixelTiles * wordTiles; index += int(gl_NumWorkGroups.x)) {
-        int q0 = index % pixelTiles * tilePixels, w0 = index / pixelTiles * rowWords;
-        [[unroll]] for (int e = 0; e < 8; ++e) {
-            int i = t + 256 * e, c = i / tilePixels, q = i % tilePixels, pixel = q0 + q;
-            tile[c * stride + q] = pixel < pixels ? channel(pixel / p.plane, 8 * w0 + c, pixel % p.plane) : 0.0;
+    int t = int(gl_LocalInvocationID.x), n = int(gl_WorkGroupID.z);
+    int words = (p.channels + 7) / 8, row = rowWords(words), tilePixels = TILE_WORDS / row;
+    int stride = tilePixels + 1, q0 = int(gl_WorkGroupID.x) * tilePixels, w0 = int(gl_WorkGroupID.y) * row;
+    // Reads: invocation t takes pixel q of channels c0, c0 + row, ... (8 of them).
+    int q = t % tilePixels, c0 = t / tilePixels, pixel = q0 + q;
+    int firstBase = n * p.splitC * p.plane + pixel, secondBase = (n * (p.channels - p.splitC) - p.splitC) * p.plane + pixel;
+    [[unroll]] for (int e = 0; e < 8; ++e) {
+        int c = c0 + row * e, channel = 8 * w0 + c;
+        float v = 0.0;
+        if (pixel < p.plane && channel < p.channels)
+            v = channel < p.splitC ? first[firstBase + channel * p.plane] : second[secondBase + channel * p.plane];
+        tile[c * stride + q] = v;
+    }
+    barrier();
+    // Writes: invocation t packs word w of pixel q, whole runs of a pixel's words side by side.
+    q = t / row;
+    int w = t % row, word = w0 + w;
+    pixel = q0 + q;
+    if (pixel < p.plane && word < words) {
+        uvec4 v;
+        [[unroll]] for (int j = 0; j < 4; ++j) {
+            int c = 8 * w + 2 * j;
+            v[j] = packHalf2x16(vec2(tile[c * stride + q], tile[(c + 1) * stride + q]));
         }
-        barrier();
-        int q = t / rowWords, w = t % rowWords, word = w0 + w, pixel = q0 + q;
-        if (pixel < pixels && word < words) {
-            uvec4 v;
-            [[unroll]] for (int j = 0; j < 4; ++j) {
-                int c = 8 * w + 2 * j;
-                v[j] = packHalf2x16(vec2(tile[c * stride + q], tile[(c + 1) * stride + q]));
-            }
-            packed[pixel * words + word] = v;
-        }
-        barrier();  // before the next tile overwrites the shared one
+        packed[(n * p.plane + pixel) * words + word] = v;
     }
 }

@@ -108,6 +108,11 @@ const int A_WORDS = A_PER_THREAD / 8, B_WORDS = B_PER_THREAD / 8;
 uvec4 regA[A_WORDS];
 uvec4 regB[B_WORDS];
 
+// Where the invocation's words of B in the next K step start: word nextC of window tap (nextTy,
+// nextTx). fetch(0) decodes it, each fetch steps it on by BK: decoding it at every step (four
+// integer divisions) cost up to 6% of a layer's time on an H100 (docs/performance.md).
+int nextC, nextTx, nextTy;
+
 /// Loads the K step at `kb` into registers: words of A[row0.., kb..] and of the invocation's column of B.
 void fetch(int kb, int row0, Column col) {
     int M = rowsM(), K = depthK(), t = int(gl_LocalInvocationID.x);
@@ -117,16 +122,27 @@ void fetch(int kb, int row0, Column col) {
         int e = t + THREADS * j, m = row0 + e / (BK / 8), k = kb + 8 * (e % (BK / 8));
         regA[j] = m < M && k < K ? a[((m * taps + tapA) * K + k) / 8] : uvec4(0);
     }
-    // Word w of the column holds K rows k..k+7: channels c..c+7 of window tap (ty, tx). Decoded
-    // once, then stepped.
+    // Word w of the column holds K rows k..k+7: channels c..c+7 of window tap (ty, tx).
     int C = gatherC(), H = gatherH(), W = gatherW(), words = C / 8;
-    int k0 = kb + t / BN * B_PER_THREAD, tap = k0 / C, c = k0 % C / 8, ty = tap / windowW(), tx = tap % windowW();
+    if (kb == 0) {
+        int k0 = t / BN * B_PER_THREAD, tap = k0 / C;
+        nextC = k0 % C / 8;
+        nextTy = tap / windowW();
+        nextTx = tap % windowW();
+    }
+    int c = nextC, tx = nextTx, ty = nextTy;
     [[unroll]] for (int w = 0; w < B_WORDS; ++w) {
         int iy = col.y0 + ty, ix = col.x0 + tx;
         bool inside = col.valid && ty < windowH() && iy >= 0 && iy < H && ix >= 0 && ix < W;
         regB[w] = inside ? b[col.firstBase + (iy * W + ix) * words + c] : uvec4(0);
         if (++c == words) { c = 0; if (++tx == windowW()) { tx = 0; ++ty; } }
     }
+    // The other invocations' words of this step, to reach this one's in the next.
+    [[unroll]] for (int w = B_WORDS; w < BK / 8; ++w)
+        if (++c == words) { c = 0; if (++tx == windowW()) { tx = 0; ++ty; } }
+    nextC = c;
+    nextTx = tx;
+    nextTy = ty;
 }
 
 #ifdef TILE_WORDS

@@ -9,9 +9,9 @@
 // A workgroup transposes one tile of 256 words through shared memory: ROW words (8 ROW channels,
 // ROW a power of two up to 8) of 256 / ROW pixels of one sample's plane, the grid's x the tile
 // along the plane, y the words, z the sample (VulkanBackend.packHalf sizes it). It reads along
-// pixels and writes whole runs of a pixel's words, so that both sides are coalesced. Its index
-// arithmetic is a few shifts per invocation: with a division per element (pixels counted across
-// samples) it ran at a third of an H100's bandwidth (docs/performance.md).
+// pixels and writes whole runs of a pixel's words, so that both sides are coalesced. It divides a
+// few times per invocation: with divisions per element (pixels counted across samples) it ran at
+// a third of an H100's bandwidth (docs/performance.md).
 #extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer First { float first[]; };

@@ -29,6 +29,8 @@ let package = Package(
         // Data: volumes on disk, synthetic studies.
         .target(name: "Volumes", dependencies: ["CNIfTI"]),
         .target(name: "Phantoms", dependencies: ["Volumes", "Randomness"]),
+        // Training studies synthesised on the fly from label maps (domain randomisation).
+        .target(name: "Synthesis", dependencies: ["Randomness"]),
 
         // Engine, networks and evaluation.
         .target(name: "Compute", dependencies: ["COpenBLAS"]),
@@ -39,7 +41,7 @@ let package = Package(
         // Reports and the study pipeline (discover, validate, preprocess, predict, write).
         .target(name: "Reports", dependencies: ["CPNG", "CLinux"]),
         .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute", "CLinux"]),
-        .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness"]),
+        .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness", "Synthesis", "Volumes"]),
 
         // The inbox service: watch, claim, process, publish; journald and sd_notify.
         .target(name: "Daemon", dependencies: [
@@ -49,13 +51,14 @@ let package = Package(
 
         .executableTarget(name: "ganet-seg", dependencies: [
             "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics", "Networks", "Compute", "Training", "Daemon",
-            "Randomness", "VulkanBackend",
+            "Randomness", "VulkanBackend", "Synthesis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "VolumesTests", dependencies: ["Volumes"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PhantomsTests", dependencies: ["Phantoms", "Volumes"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Randomness"]),
         .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
         .testTarget(name: "VulkanBackendTests", dependencies: ["VulkanBackend", "Compute", "Networks", "Training", "Randomness",
                                                            "Pipeline", "Phantoms", "Volumes"]),

@@ -6,8 +6,13 @@ extension LabelMap {
     /// background. Each would otherwise count as a false-positive lesion of its region in the
     /// BraTS lesion-wise scores: the network's isolated specks, and the small islands of core or
     /// enhancement inside a larger tumour.
-    public func removingLesions(smallerThan minimumVoxels: Int, convention: LabelConvention) -> LabelMap {
-        guard minimumVoxels > 1 else { return self }
+    ///
+    /// With `fractionOfLargest` above 0, a component also leaves its region when it has fewer voxels
+    /// than that share of the region's largest component: a glioma is one dominant lesion, and on
+    /// real scans the network's stray components (cortex, vessels, artefacts) are far smaller than it.
+    public func removingLesions(smallerThan minimumVoxels: Int, fractionOfLargest: Double = 0,
+                                convention: LabelConvention) -> LabelMap {
+        guard minimumVoxels > 1 || fractionOfLargest > 0 else { return self }
         var labels = self.labels
         let steps: [(Region, becomes: UInt8)] = [(.enhancingTumour, 1), (.tumourCore, 2), (.wholeTumour, 0)]
         for (region, replacement) in steps {
@@ -15,7 +20,8 @@ extension LabelMap {
             let components = ConnectedComponents(region.mask(of: current, convention: convention))
             var sizes = [Int](repeating: 0, count: components.count + 1)
             for c in components.labels { sizes[Int(c)] += 1 }
-            for (i, c) in components.labels.enumerated() where c != 0 && sizes[Int(c)] < minimumVoxels {
+            let threshold = max(minimumVoxels, Int((fractionOfLargest * Double(sizes.dropFirst().max() ?? 0)).rounded(.up)))
+            for (i, c) in components.labels.enumerated() where c != 0 && sizes[Int(c)] < threshold {
                 labels[i] = replacement
             }
         }

@@ -214,11 +214,12 @@ public final class Trainer {
 
     /// Runs the remaining epochs. `onStep(done, total, loss)` reports progress inside an epoch;
     /// `onEpoch` gets each epoch's report (write checkpoints there).
-    public func train(_ set: TrainingSet, validation: [PreprocessedStudy],
+    public func train(_ slices: some SliceSource, validation: [PreprocessedStudy],
                       onStep: (Int, Int, Double) -> Void = { _, _, _ in },
                       onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows {
-        precondition(!set.samples.isEmpty, "no training slices")
-        let steps = stepsPerEpoch(samples: set.samples.count)
+        precondition(slices.sliceCount > 0, "no training slices")
+        var slices = slices
+        let steps = stepsPerEpoch(samples: slices.sliceCount)
         let schedule = PolynomialDecay(initial: options.run.learningRate, totalSteps: steps * options.run.epochs,
                                        power: options.run.decayPower)
         var augmenter = Augmenter(patchSize: options.run.patchSize)
@@ -226,16 +227,15 @@ public final class Trainer {
         while completedEpochs < options.run.epochs {
             let epoch = completedEpochs
             var rng = RandomSource(seed: options.run.seed &* 1_000_003 &+ UInt64(epoch))
-            var order = Array(set.samples.indices)
-            order.shuffle(using: &rng)
+            slices.beginEpoch(using: &rng)
             let stopwatch = Stopwatch()
             var sums = (0.0, 0.0, 0.0)
             var termSums = [0.0, 0.0, 0.0, 0.0], weightSums = [0.0, 0.0, 0.0, 0.0], weightedSum = 0.0
             let phaseTwo = isPhaseTwo(epoch: epoch)
             var lr: Float = 0
             for k in 0..<steps {
-                let batch = (0..<options.run.batchSize).map { b in
-                    augmenter.patch(from: set.samples[order[(k * options.run.batchSize + b) % order.count]], using: &rng)
+                let batch = (0..<options.run.batchSize).map { _ in
+                    augmenter.patch(from: slices.next(using: &rng), using: &rng)
                 }
                 lr = schedule.rate(at: epoch * steps + k)
                 let (loss, ce, dice): (Double, Double, Double)

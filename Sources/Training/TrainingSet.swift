@@ -1,4 +1,5 @@
 import Pipeline
+import Randomness
 
 /// A training example: one axial slice of a preprocessed study and its classes.
 public struct SliceSample: Sendable {
@@ -23,8 +24,11 @@ public struct SliceSample: Sendable {
 /// Why keep some empty slices: a network that never sees a tumour-free slice marks tumour in them
 /// at inference (measured on the phantoms: about 175 false-positive components per study when
 /// training on tumour slices only).
-public struct TrainingSet: Sendable {
+public struct TrainingSet: SliceSource, Sendable {
     public private(set) var samples: [SliceSample] = []
+    /// This epoch's shuffled order and the next position in it.
+    private var order: [Int] = []
+    private var cursor = 0
 
     /// Given slices (tests, callers that build their own).
     public init(samples: [SliceSample]) {
@@ -52,6 +56,21 @@ public struct TrainingSet: Sendable {
             let (study, z) = empty[k * empty.count / wanted]
             samples.append(sample(study, z, study.labelSlice(z)!))
         }
+    }
+
+    public var sliceCount: Int { samples.count }
+
+    /// Shuffles the slices: each epoch visits them in a new order.
+    public mutating func beginEpoch(using rng: inout RandomSource) {
+        order = Array(samples.indices)
+        order.shuffle(using: &rng)
+        cursor = 0
+    }
+
+    public mutating func next(using rng: inout RandomSource) -> SliceSample {
+        if order.isEmpty { beginEpoch(using: &rng) }
+        defer { cursor += 1 }
+        return samples[order[cursor % order.count]]
     }
 
     private func sample(_ study: PreprocessedStudy, _ z: Int, _ labels: [UInt8]) -> SliceSample {

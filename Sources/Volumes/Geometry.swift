@@ -72,6 +72,17 @@ public struct Geometry: Sendable {
     /// A RAS-aligned geometry (positive diagonal affine, identity quaternion), as the ICBM152
     /// template and the phantoms made from it use: voxel (i, j, k) lies at origin + (i, j, k) * spacing.
     public static func axisAligned(dims: [Int], spacing: [Double], origin: [Double]) -> Geometry {
+        axisAligned(dims: dims, spacing: spacing, origin: origin, signs: [1, 1, 1])
+    }
+
+    /// A 1 mm grid of `dims` in BraTS voxel order (i toward the patient's left, j toward posterior,
+    /// k toward superior; sform only), for volumes made in that order.
+    public static func bratsOrder(dims: [Int]) -> Geometry {
+        axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, Double(dims[1] - 1), 0], signs: [-1, -1, 1])
+    }
+
+    /// An axis-aligned grid whose axes point along (`signs`) the world axes.
+    private static func axisAligned(dims: [Int], spacing: [Double], origin: [Double], signs: [Double]) -> Geometry {
         var h = nifti_1_header()
         h.sizeof_hdr = 348
         h.dim = (3, Int16(dims[0]), Int16(dims[1]), Int16(dims[2]), 1, 1, 1, 1)
@@ -79,14 +90,15 @@ public struct Geometry: Sendable {
         h.xyzt_units = Int8(NIFTI_UNITS_MM)
         h.datatype = NIfTIDataType.float32.rawValue   // a placeholder: writers set their own
         h.bitpix = 32
-        h.qform_code = Int16(NIFTI_XFORM_SCANNER_ANAT)
+        // The qform's quaternion is the identity: it holds only for positive axes.
+        h.qform_code = signs == [1, 1, 1] ? Int16(NIFTI_XFORM_SCANNER_ANAT) : 0
         h.sform_code = Int16(NIFTI_XFORM_SCANNER_ANAT)
         h.qoffset_x = Float(origin[0])
         h.qoffset_y = Float(origin[1])
         h.qoffset_z = Float(origin[2])
-        h.srow_x = (Float(spacing[0]), 0, 0, Float(origin[0]))
-        h.srow_y = (0, Float(spacing[1]), 0, Float(origin[1]))
-        h.srow_z = (0, 0, Float(spacing[2]), Float(origin[2]))
+        h.srow_x = (Float(signs[0] * spacing[0]), 0, 0, Float(origin[0]))
+        h.srow_y = (0, Float(signs[1] * spacing[1]), 0, Float(origin[1]))
+        h.srow_z = (0, 0, Float(signs[2] * spacing[2]), Float(origin[2]))
         h.magic = (0x6E, 0x2B, 0x31, 0)   // "n+1\0"
         h.vox_offset = 352
         return Geometry.fromHeader(h)

@@ -51,6 +51,7 @@ struct Watch: ParsableCommand {
         var options = SegmenterOptions()
         options.outputConvention = settings.labelConvention
         options.minimumLesionVoxels = settings.minimumLesionVoxels
+        options.minimumLesionFraction = settings.minimumLesionFraction
         options.readLimits = settings.readLimits
         options.softwareVersion = GanetSeg.version
         return try SegmenterProcessor {

@@ -39,6 +39,9 @@ struct Segment: ParsableCommand {
     @Option(help: "Components smaller than this many voxels leave their region: ET specks become NCR, TC specks oedema, WT specks background (0: keep all).")
     var minLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels
 
+    @Option(help: "Components with fewer voxels than this share of their region's largest component also leave their region (0: off).")
+    var minLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction
+
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): also write the anomaly map and scores.")
     var gan: String?
 
@@ -48,6 +51,7 @@ struct Segment: ParsableCommand {
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1") }
         guard minLesionVoxels >= 0 else { throw ValidationError("--min-lesion-voxels must be >= 0") }
+        guard (0.0...1.0).contains(minLesionFraction) else { throw ValidationError("--min-lesion-fraction must be in 0...1") }
         guard (0.0...1.0).contains(anomalyThreshold) else { throw ValidationError("--anomaly-threshold must be in 0...1") }
     }
 
@@ -59,6 +63,7 @@ struct Segment: ParsableCommand {
             options.outputConvention = labels
             options.batchSize = batchSize
             options.minimumLesionVoxels = minLesionVoxels
+            options.minimumLesionFraction = minLesionFraction
             options.softwareVersion = GanetSeg.version
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold

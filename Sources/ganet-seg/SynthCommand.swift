@@ -1,6 +1,10 @@
 import ArgumentParser
 import Glibc
 import Phantoms
+import Randomness
+import Synthesis
+import Training
+import Volumes
 
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,6 +13,9 @@ struct Synth: ParsableCommand {
             Each study folder holds <id>_t1, _t1ce, _t2, _flair (int16) and _seg (uint8 labels: 1 necrotic \
             core, 2 oedema, 4 enhancing tumour) as .nii.gz. The same seed always gives the same studies. \
             These are phantoms for testing and training, not patient data.
+
+            With --synthesis-from, the studies are instead the ones `train --synthesis-from` trains on \
+            (randomised appearance over the given anatomy, float32, in BraTS voxel order), to look at.
             """)
 
     @Option(help: "Folder to write the study folders into (created if missing).")
@@ -26,8 +33,7 @@ struct Synth: ParsableCommand {
     @Flag(help: "Tumour-free brains (normal tissue for the GAN's pre-training).")
     var normal = false
 
-    @Option(help: "Folder with the ICBM152 template (default: data/icbm152 of the installation).")
-    var template: String?
+    @OptionGroup(title: "Training synthesis") var synthesis: SynthesisArguments
 
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
@@ -44,8 +50,9 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if synthesis.enabled { return try writeTrainingSynthesis() }
             let shape = try parsedShape()
-            let directory = try TemplateLocator.find(explicit: template)
+            let directory = try TemplateLocator.find(explicit: synthesis.template)
             let generator = PhantomGenerator(template: try Template(directory: directory))
             try makeDirectories(output)
             let progress = Progress(total: count, label: "synth", unit: " studies")
@@ -54,6 +61,33 @@ struct Synth: ParsableCommand {
                 try phantom.write(into: output)
                 progress.advance(detail: phantom.id)
             }
+        }
+    }
+}
+
+extension Synth {
+    /// Writes `count` studies as training synthesis makes them.
+    private func writeTrainingSynthesis() throws {
+        let recipes = try synthesis.makeRecipes()
+        let total = recipes.reduce(0) { $0 + $1.weight }
+        var rng = RandomSource(seed: seed)
+        try makeDirectories(output)
+        let writer = NIfTIWriter()
+        let progress = Progress(total: count, label: "synth", unit: " studies")
+        for index in 1...count {
+            var pick = rng.uniform(0...total)
+            let recipe = recipes.first { pick -= $0.weight; return pick < 0 } ?? recipes.last!
+            let study = recipe.make(&rng)
+            let id = "Synth_\(seed)_\(index)"
+            let folder = output + "/" + id
+            try makeDirectories(folder)
+            let geometry = Geometry.bratsOrder(dims: study.dims)
+            for (suffix, image) in zip(Phantom.suffixes, study.images) {
+                try writer.write(image, like: geometry, as: .float32, to: "\(folder)/\(id)\(suffix).nii.gz")
+            }
+            try writer.write(study.classes.map { $0 == 3 ? 4 : Float($0) }, like: geometry, as: .uint8,
+                             to: "\(folder)/\(id)_seg.nii.gz")
+            progress.advance(detail: "\(id) from \(recipe.name)")
         }
     }
 }

@@ -27,8 +27,18 @@ struct Train: ParsableCommand {
             forward/backward passes). The weights and term values are logged per epoch.
             """)
 
-    @Option(help: "Folder of study folders.")
-    var data: String
+    @Option(help: "Folder of study folders (or train on synthesis: --synthesis-from).")
+    var data: String?
+
+    @OptionGroup(title: "Synthesis") var synthesis: SynthesisArguments
+
+    @Option(name: .customLong("validation-study"), parsing: .singleValue,
+            help: ArgumentHelp("A study with ground truth to validate on after each epoch (repeatable; with --synthesis-from the only validation).",
+                               valueName: "path"))
+    var validationStudies: [String] = []
+
+    @Option(help: "Start from these weights (a model from `train`) instead of a random initialisation.")
+    var initialWeights: String?
 
     @Option(help: "Where to write the trained weights (.safetensors).")
     var output: String
@@ -53,6 +63,9 @@ struct Train: ParsableCommand {
     @OptionGroup var common: TrainingArguments
 
     func validate() throws {
+        guard (data == nil) == synthesis.enabled else {
+            throw ValidationError("give either --data or --synthesis-from")
+        }
         guard (0.0..<1.0).contains(emptySliceShare) else {
             throw ValidationError("--empty-slice-share must be in 0..<1")
         }
@@ -83,13 +96,27 @@ struct Train: ParsableCommand {
             options.weightRefreshInterval = weightRefresh
             options.dynamicWeighting = !noDynamicWeights
 
-            let (train, validation) = try loadStudies(options)
-            let set = TrainingSet(studies: train, emptyShare: emptySliceShare)
-            guard !set.samples.isEmpty else { throw InputError("\(data): no slice with a tumour label to train on") }
-            log("\(set.samples.count) training slices from \(train.count) studies, \(validation.count) validation studies")
+            let slices: any SliceSource
+            var validation = try validationStudies.map { try Preprocessor()(try Study.load(try StudyFolder(path: $0))) }
+            if let data {
+                let (train, held) = try loadStudies(from: data, options)
+                let set = TrainingSet(studies: train, emptyShare: emptySliceShare)
+                guard !set.samples.isEmpty else { throw InputError("\(data): no slice with a tumour label to train on") }
+                log("\(set.samples.count) training slices from \(train.count) studies, \(held.count) validation studies")
+                slices = set
+                validation += held
+            } else {
+                let stream = try synthesis.makeStream(seed: common.seed)
+                log("synthesis from \(stream.recipes.map { "\($0.name) (\(format($0.weight, 3)))" }.joined(separator: ", "))")
+                slices = stream
+            }
 
             let config = try configuration()
             let network = UNet(config, backend: backend, seed: common.seed)
+            if let initialWeights {
+                try network.loadWeights(try SafeTensors.read(path: initialWeights), path: initialWeights, backend: backend)
+                log("starting from \(initialWeights)")
+            }
             var feedback: AdversarialFeedback?
             var metadata = config.metadata
             if let gan {
@@ -113,7 +140,7 @@ struct Train: ParsableCommand {
             var best = trainer.history.compactMap { $0.validation?.mean }.max() ?? -1
             metadata["training_data"] = common.dataDescription
             let runLog = output + ".log.jsonl"
-            try trainer.train(set, validation: validation, onStep: stepProgress(trainer: trainer)) { report in
+            try trainer.train(slices, validation: validation, onStep: stepProgress(trainer: trainer)) { report in
                 // A failed device gave meaningless numbers this epoch: stop before saving any of them.
                 try backend.synchronize()
                 let v = report.validation.map { " val Dice WT \(format($0.wt, 3)) TC \(format($0.tc, 3)) ET \(format($0.et, 3))" } ?? ""
@@ -138,7 +165,7 @@ struct Train: ParsableCommand {
     }
 
     /// Loads and preprocesses every study, then splits them (deterministically per seed).
-    private func loadStudies(_ options: TrainingOptions) throws -> ([PreprocessedStudy], [PreprocessedStudy]) {
+    private func loadStudies(from data: String, _ options: TrainingOptions) throws -> ([PreprocessedStudy], [PreprocessedStudy]) {
         let folders = try studyFolders(in: data)
         guard !folders.isEmpty else { throw InputError("\(data): no study folders") }
         var rng = RandomSource(seed: options.run.seed)

@@ -73,4 +73,18 @@ import Testing
         #expect(Region.tumourCore.extent(in: original, convention: .brats2020) == (35, 4))
         #expect(Region.enhancingTumour.extent(in: original, convention: .brats2020) == (34, 3))
     }
+
+    /// A share of the largest component: with a floor of 2 voxels the 3-voxel tumour speck stays;
+    /// a 0.1 share of the 64-voxel block (7 voxels) removes it; a 0.01 share changes nothing beyond
+    /// the floor.
+    @Test func removesComponentsUnderAShareOfTheLargest() {
+        let original = map()
+        let floorOnly = original.removingLesions(smallerThan: 2, convention: .brats2020)
+        let share = original.removingLesions(smallerThan: 2, fractionOfLargest: 0.1, convention: .brats2020)
+        #expect(floorOnly.labels[(7 * 10 + 7) * 10 + 7] != 0)
+        #expect(share.labels[(7 * 10 + 7) * 10 + 7] == 0)
+        #expect(share.labels[(8 * 10 + 8) * 10 + 8] == 0)
+        #expect(share.labels[(0 * 10 + 0) * 10 + 0] == 2)
+        #expect(original.removingLesions(smallerThan: 2, fractionOfLargest: 0.01, convention: .brats2020).labels == floorOnly.labels)
+    }
 }

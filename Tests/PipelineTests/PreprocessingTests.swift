@@ -111,3 +111,26 @@ import Volumes
         #expect(throws: PreprocessingError.emptyBrain(study: "Case_001")) { try Preprocessor()(study) }
     }
 }
+
+@Suite struct OrientationPreprocessingTests {
+    /// A study stored RAS (x and y reversed from BraTS order) is put in BraTS order for the network,
+    /// and its labels go back to the input's own voxel order.
+    @Test func putsVoxelsInBraTSOrderAndBack() throws {
+        let dims = [16, 16, 2]
+        let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0])
+        var image = [Float](repeating: 0, count: 512)
+        var labels = [UInt8](repeating: 0, count: 512)
+        for z in 0..<2 { for y in 2..<14 { for x in 2..<14 { image[x + 16 * (y + 16 * z)] = Float(1 + x + y) } } }
+        labels[3 + 16 * 4] = 2          // x 3, y 4, z 0 in the input's order
+        let prepared = try Preprocessor().prepare(id: "ras", geometry: geometry, images: [[Float]](repeating: image, count: 4),
+                                                  labels: labels)
+        #expect(prepared.flips == [true, true, false])
+        // In BraTS order the voxel sits at x 12, y 11 of the grid: window-relative by the crop's origin.
+        let w = prepared.window
+        let windowLabels = prepared.labels!
+        let i = (12 - w.origin[0]) + w.size[0] * (11 - w.origin[1])
+        #expect(windowLabels[i] == 2)
+        #expect(prepared.uncrop(windowLabels) == labels)
+        #expect(prepared.inputSlice(0) == 0)
+    }
+}

@@ -37,6 +37,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var labelConvention = LabelConvention.brats2020
     /// Components smaller than this many voxels leave their region (see `LabelMap.removingLesions`; 0: keep all).
     public var minimumLesionVoxels = SegmenterOptions.defaultMinimumLesionVoxels
+    /// Components under this share of their region's largest component leave it too (0: off).
+    public var minimumLesionFraction = SegmenterOptions.defaultMinimumLesionFraction
     /// Cap on the regular files of one study folder, checked before anything is read.
     public var maxStudyBytes = 4 << 30
     /// Cap on one volume's voxel count, checked from its header.

@@ -14,6 +14,8 @@ public struct MetricsDocument: Codable, Sendable {
     /// Post-processing: tumour components under this many voxels were removed (0: none). Optional
     /// so that documents written before it existed still decode.
     public var minLesionVoxels: Int? = nil
+    /// The post-processing's share of the largest component under which a component is removed.
+    public var minLesionFraction: Double? = nil
     public var timingsMS: [String: Double]
     public var regions: [String: RegionSummary]
     public var evaluation: Evaluation?
@@ -93,6 +95,7 @@ public struct MetricsDocument: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schema, studyID = "study_id", created, software, model, device, input
         case labelConvention = "label_convention", minLesionVoxels = "min_lesion_voxels"
+        case minLesionFraction = "min_lesion_fraction"
         case timingsMS = "timings_ms", regions, evaluation, anomaly
     }
 }

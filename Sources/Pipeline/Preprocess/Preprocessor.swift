@@ -19,7 +19,10 @@ public struct PreprocessedStudy: Sendable {
     public let id: String
     /// The grid of the input study, for putting outputs back.
     public let inputGeometry: Geometry
-    /// Where the crop lies on the input grid.
+    /// The input grid's axes reversed to put the voxels in BraTS order (the network's training
+    /// order); `window` and every array below are in that order.
+    public let flips: [Bool]
+    /// Where the crop lies on the grid in BraTS order.
     public let window: CropWindow
     /// One array per modality (channel order), each over the window, x fastest.
     public let channels: [[Float]]
@@ -50,14 +53,28 @@ public struct PreprocessedStudy: Sendable {
 
     /// Puts window-sized labels back on the input grid (0 outside the window).
     public func uncrop(_ windowLabels: [UInt8]) -> [UInt8] {
-        window.insert(windowLabels, into: inputGeometry.dims, background: 0)
+        toInputGrid(windowLabels, background: 0)
+    }
+
+    /// Puts any window-sized array back on the input grid, in the input's voxel order.
+    public func toInputGrid<T>(_ values: [T], background: T) -> [T] {
+        reversingAxes(window.insert(values, into: inputGeometry.dims, background: background),
+                      dims: inputGeometry.dims, flips: flips)
+    }
+
+    /// The input grid's z index of window slice `z`.
+    public func inputSlice(_ z: Int) -> Int {
+        let k = z + window.origin[2]
+        return flips[2] ? inputGeometry.dims[2] - 1 - k : k
     }
 }
 
 /// Turns a loaded study into network input. One implementation, used by training and inference.
 ///
-/// Steps: brain mask (any modality non-zero: BraTS inputs are skull-stripped with a zero
-/// background); the smallest 3D box around it, padded in x and y; per modality, robust scaling of the
+/// Steps: the voxels put in BraTS order (axes reversed as the header says; storage with permuted or
+/// oblique axes is kept as it is); brain mask (any modality non-zero: BraTS inputs are
+/// skull-stripped with a zero background); the smallest 3D box around it, padded in x and y; per
+/// modality, robust scaling of the
 /// brain voxels to 0...1 between two percentiles, the appendix C enhancement, and re-masking so that
 /// everything outside the brain is 0.
 public struct Preprocessor: Sendable {
@@ -68,35 +85,43 @@ public struct Preprocessor: Sendable {
     }
 
     public func callAsFunction(_ study: Study) throws -> PreprocessedStudy {
+        try prepare(id: study.id, geometry: study.geometry, images: study.images.map(\.voxels),
+                    labels: study.groundTruth.map { $0.voxels.map { UInt8($0) } })
+    }
+
+    /// The same for images already in memory (training synthesis): modalities in channel order on
+    /// `geometry`'s grid, and optional labels.
+    public func prepare(id: String, geometry: Geometry, images: [[Float]], labels truth: [UInt8]?) throws -> PreprocessedStudy {
         guard options.lowerPercentile >= 0, options.upperPercentile <= 100,
               options.lowerPercentile < options.upperPercentile else {
             throw PreprocessingError.invalidPercentiles(options.lowerPercentile, options.upperPercentile)
         }
-        let dims = study.geometry.dims
-        var mask = [Bool](repeating: false, count: study.geometry.voxelCount)
-        for image in study.images {
-            image.voxels.withUnsafeBufferPointer { v in
+        let dims = geometry.dims
+        let flips = geometry.flipsToBraTSOrder ?? [false, false, false]
+        let images = images.map { reversingAxes($0, dims: dims, flips: flips) }
+        let truth = truth.map { reversingAxes($0, dims: dims, flips: flips) }
+        var mask = [Bool](repeating: false, count: geometry.voxelCount)
+        for image in images {
+            image.withUnsafeBufferPointer { v in
                 for i in v.indices where v[i] != 0 { mask[i] = true }
             }
         }
         guard let box = CropWindow.bounding(mask, dims: dims) else {
-            throw PreprocessingError.emptyBrain(study: study.id)
+            throw PreprocessingError.emptyBrain(study: id)
         }
         let window = box.padded(toMultipleOf: options.padMultiple)
         let brain = window.extract(mask, dims: dims, fill: false)
         // The modalities are independent, and their sorts and enhancement are most of the time.
-        let normalised = Mutex([[Float]?](repeating: nil, count: study.images.count))
-        DispatchQueue.concurrentPerform(iterations: study.images.count) { i in
-            let channel = normalise(window.extract(study.images[i].voxels, dims: dims, fill: 0), brain: brain)
+        let normalised = Mutex([[Float]?](repeating: nil, count: images.count))
+        DispatchQueue.concurrentPerform(iterations: images.count) { i in
+            let channel = normalise(window.extract(images[i], dims: dims, fill: 0), brain: brain)
             normalised.withLock { $0[i] = channel }
         }
         let channels = normalised.withLock { $0.map { $0! } }
-        let labels = study.groundTruth.map { truth in
-            window.extract(truth.voxels.map { UInt8($0) }, dims: dims, fill: 0)
-        }
+        let labels = truth.map { window.extract($0, dims: dims, fill: 0) }
         let plane = window.size[0] * window.size[1]
         let slices = (0..<window.size[2]).filter { z in brain[z * plane..<(z + 1) * plane].contains(true) }
-        return PreprocessedStudy(id: study.id, inputGeometry: study.geometry, window: window,
+        return PreprocessedStudy(id: id, inputGeometry: geometry, flips: flips, window: window,
                                  channels: channels, brainMask: brain, labels: labels, brainSlices: slices)
     }
 

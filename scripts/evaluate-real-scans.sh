@@ -34,8 +34,8 @@ floors=(
 )
 
 [[ -d $real/studies ]] || { echo "no real studies at $real/studies" >&2; exit 2; }
-rm -rf "$out"
 mkdir -p "$out"
+rm -rf "$out/segmentations"
 "$bin" segment "$real"/studies/*/ --model "$model" --output "$out/segmentations" --device cpu >"$out/segment.log" 2>&1 \
   || { cat "$out/segment.log" >&2; echo "segment failed on a real study" >&2; exit 1; }
 "$bin" evaluate-set "$out/segmentations" "$real/studies" --csv "$out/cases.csv" >"$out/summary.txt"

@@ -39,8 +39,10 @@ public struct LabelMapSource: Sendable {
     }
 
     /// A source from a brain with tumour labels (network classes: 1 NCR, 2 ED, 3 ET, 0 elsewhere)
-    /// and at least one real channel; normal tissue becomes CSF, grey and white matter by a
-    /// three-class k-means of the first of T1 or T1ce (or any real channel) that it has.
+    /// and its real channels; normal tissue becomes CSF, grey and white matter by a three-class
+    /// k-means of the first real channel in the order T1, T1ce, T2, FLAIR, its clusters named by
+    /// that modality's order of the three (T1, T1ce: CSF < GM < WM; T2: WM < GM < CSF; FLAIR:
+    /// CSF < WM < GM). Without any real channel, all normal tissue is white matter.
     ///
     /// - Parameter brain: the brain mask; nil: voxels where any channel is non-zero.
     public static func classifyingTissue(id: String, dims: [Int], tumour: [UInt8], channels: [[Float]?],
@@ -48,7 +50,7 @@ public struct LabelMapSource: Sendable {
         let count = dims[0] * dims[1] * dims[2]
         let mask = brain ?? (0..<count).map { i in channels.contains { ($0?[i] ?? 0) != 0 } }
         var labels = [UInt8](repeating: 0, count: count)
-        let reference = [0, 1, 2, 3].first { channels[$0] != nil }.map { channels[$0]! }
+        let referenceChannel = [0, 1, 2, 3].first { channels[$0] != nil }
         var normal: [Int] = []
         for i in 0..<count where mask[i] {
             if tumour[i] != 0 {
@@ -57,10 +59,15 @@ public struct LabelMapSource: Sendable {
                 normal.append(i)
             }
         }
-        if let reference {
+        if let m = referenceChannel, let reference = channels[m] {
             let values = normal.map { reference[$0] }
             let classes = KMeans1D(values: values, clusters: 3).assignments
-            for (k, i) in normal.enumerated() { labels[i] = SynthesisLabel.csf.rawValue + classes[k] }
+            let byIntensity: [SynthesisLabel] = switch m {
+            case 2: [.whiteMatter, .greyMatter, .csf]
+            case 3: [.csf, .whiteMatter, .greyMatter]
+            default: [.csf, .greyMatter, .whiteMatter]
+            }
+            for (k, i) in normal.enumerated() { labels[i] = byIntensity[Int(classes[k])].rawValue }
         } else {
             for i in normal { labels[i] = SynthesisLabel.whiteMatter.rawValue }
         }
@@ -120,7 +127,7 @@ struct KMeans1D {
         }
         var sorted = values
         sorted.sort()
-        var centres = (0..<clusters).map { k in sorted[(2 * k + 1) * (sorted.count - 1) / (2 * clusters)] }
+        var centres = (0..<clusters).map { k in sorted[min(sorted.count - 1, (2 * k + 1) * sorted.count / (2 * clusters))] }
         var assignments = [UInt8](repeating: 0, count: values.count)
         for _ in 0..<iterations {
             var sums = [Double](repeating: 0, count: clusters), counts = [Int](repeating: 0, count: clusters)
@@ -135,8 +142,12 @@ struct KMeans1D {
             if next == centres { break }
             centres = next
         }
-        self.centres = centres
-        self.assignments = assignments
+        // Equal starting centres (few distinct values) can leave the clusters out of order: rank them.
+        let rank = centres.indices.sorted { centres[$0] < centres[$1] }
+        var position = [UInt8](repeating: 0, count: clusters)
+        for (r, k) in rank.enumerated() { position[k] = UInt8(r) }
+        self.centres = rank.map { centres[$0] }
+        self.assignments = assignments.map { position[Int($0)] }
     }
 }
 

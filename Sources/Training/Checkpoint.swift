@@ -39,6 +39,14 @@ public struct Checkpoint: Sendable {
         ], to: path)
     }
 
+    /// The epochs the checkpoint has completed (where a resumed run continues).
+    public func completedEpochs() throws -> Int {
+        guard let epochs = try SafeTensors.read(path: path).metadata["completed_epochs"].flatMap(Int.init) else {
+            throw Error.incompatible(path: path, reason: "missing training state")
+        }
+        return epochs
+    }
+
     public func restore(into trainer: Trainer) throws {
         let contents = try SafeTensors.read(path: path)
         guard let epochs = contents.metadata["completed_epochs"].flatMap(Int.init),

@@ -9,6 +9,10 @@ import Volumes
 /// exactly what inference sees) is kept in memory; every `refreshEvery` draws, the oldest study is
 /// replaced by a new one from a recipe chosen by weight. Each draw takes a random pool study and one
 /// of its tumour slices (`tumourSliceShare` of the time) or any brain slice.
+///
+/// The stream has no state worth a checkpoint: a resumed run continues the weights, the optimiser and
+/// the learning-rate schedule, and starts a fresh stream (the same recipes, seeded by the run's
+/// seed and the epoch it resumes at).
 public final class SynthesisStream: SliceSource {
     /// A way to make a study, and how often to use it relative to the others.
     public struct Recipe: Sendable {
@@ -36,9 +40,10 @@ public final class SynthesisStream: SliceSource {
     /// Studies synthesised so far, and the recipe names they came from (for the log).
     public private(set) var made: [String: Int] = [:]
 
-    /// Builds the first pool; `onStudy(done, total)` reports progress.
+    /// Builds the first pool; `onStudy(done, total)` reports progress. Throws when a recipe makes a
+    /// study without brain (a broken source), rather than drawing from an incomplete pool.
     public init(recipes: [Recipe], poolSize: Int, refreshEvery: Int, tumourSliceShare: Double = 0.75, seed: UInt64,
-                onStudy: (Int, Int) -> Void = { _, _ in }) {
+                onStudy: (Int, Int) -> Void = { _, _ in }) throws {
         precondition(!recipes.isEmpty && recipes.allSatisfy { $0.weight >= 0 } && recipes.contains { $0.weight > 0 },
                      "at least one recipe with a positive weight")
         precondition(poolSize >= 1 && refreshEvery >= 1)
@@ -48,7 +53,7 @@ public final class SynthesisStream: SliceSource {
         sliceCount = poolSize * 64
         rng = RandomSource(seed: seed ^ 0x5EED_5EED)
         while pool.count < poolSize {
-            if let entry = makeStudy() { pool.append(entry) }
+            pool.append(try makeStudy())
             onStudy(pool.count, poolSize)
         }
     }
@@ -57,7 +62,8 @@ public final class SynthesisStream: SliceSource {
 
     public func next(using rng: inout RandomSource) -> SliceSample {
         draws += 1
-        if draws % refreshEvery == 0, let fresh = makeStudy() {
+        // A later failure keeps the pool as it is (the first fill showed every recipe works).
+        if draws % refreshEvery == 0, let fresh = try? makeStudy() {
             pool[oldest] = fresh
             oldest = (oldest + 1) % pool.count
         }
@@ -68,8 +74,8 @@ public final class SynthesisStream: SliceSource {
                            height: study.height, width: study.width)
     }
 
-    /// One new preprocessed study from a recipe drawn by weight (nil if it has no brain).
-    private func makeStudy() -> (study: PreprocessedStudy, tumourSlices: [Int])? {
+    /// One new preprocessed study from a recipe drawn by weight.
+    private func makeStudy() throws -> (study: PreprocessedStudy, tumourSlices: [Int]) {
         let total = recipes.reduce(0) { $0 + $1.weight }
         var pick = rng.uniform(0...total)
         var recipe = recipes.last { $0.weight > 0 }!
@@ -83,8 +89,8 @@ public final class SynthesisStream: SliceSource {
         let synthetic = recipe.make(&rng)
         made[recipe.name, default: 0] += 1
         let geometry = Geometry.bratsOrder(dims: synthetic.dims)
-        guard let study = try? preprocessor.prepare(id: synthetic.id, geometry: geometry, images: synthetic.images,
-                                                    labels: synthetic.classes) else { return nil }
+        let study = try preprocessor.prepare(id: synthetic.id, geometry: geometry, images: synthetic.images,
+                                             labels: synthetic.classes)
         let plane = study.width * study.height
         let tumourSlices = study.brainSlices.filter { z in
             study.labels![z * plane..<(z + 1) * plane].contains { $0 != 0 }

@@ -81,8 +81,9 @@ public struct Geometry: Sendable {
         axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, Double(dims[1] - 1), 0], signs: [-1, -1, 1])
     }
 
-    /// An axis-aligned grid whose axes point along (`signs`) the world axes.
-    private static func axisAligned(dims: [Int], spacing: [Double], origin: [Double], signs: [Double]) -> Geometry {
+    /// An axis-aligned grid whose axes point along (`signs`, each 1 or -1) the world axes; the
+    /// qform is set only when every sign is positive (its quaternion is the identity).
+    public static func axisAligned(dims: [Int], spacing: [Double], origin: [Double], signs: [Double]) -> Geometry {
         var h = nifti_1_header()
         h.sizeof_hdr = 348
         h.dim = (3, Int16(dims[0]), Int16(dims[1]), Int16(dims[2]), 1, 1, 1, 1)

@@ -50,7 +50,12 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if synthesis.enabled { return try writeTrainingSynthesis() }
+            if synthesis.enabled {
+                guard shape == "240,240,155", !normal else {
+                    throw InputError("--synthesis-from takes the grid and the tumours from its sources: --shape and --normal do not apply")
+                }
+                return try writeTrainingSynthesis()
+            }
             let shape = try parsedShape()
             let directory = try TemplateLocator.find(explicit: synthesis.template)
             let generator = PhantomGenerator(template: try Template(directory: directory))

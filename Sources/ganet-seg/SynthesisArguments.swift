@@ -33,7 +33,7 @@ struct SynthesisArguments: ParsableArguments {
     func makeStream(seed: UInt64) throws -> SynthesisStream {
         let recipes = try makeRecipes()
         let pool = Progress(total: poolSize, label: "synthesise", unit: " studies")
-        return SynthesisStream(recipes: recipes, poolSize: poolSize, refreshEvery: refreshEvery, seed: seed) { _, _ in
+        return try SynthesisStream(recipes: recipes, poolSize: poolSize, refreshEvery: refreshEvery, seed: seed) { _, _ in
             pool.advance(detail: "")
         }
     }

@@ -45,7 +45,7 @@ struct Train: ParsableCommand {
 
     @Option(help: "U-Net encoder widths.") var widths: String = "64,128,256"
     @Option(help: "U-Net bottleneck width.") var bottleneck: Int = 320
-    @Option(help: "Share of tumour-free slices in the training set (the paper uses none; without them the network marks tumour in normal slices).")
+    @Option(help: "Share of tumour-free slices in the training set (the paper uses none; without them the network marks tumour in normal slices). With --synthesis-from a quarter of the slices are drawn from any brain slice instead.")
     var emptySliceShare: Double = 0.25
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): joint GANet-Seg training.") var gan: String?
     @Option(help: "With --gan: epochs of segmentation-only training before the joint phase.") var phaseOneEpochs: Int = 10
@@ -106,7 +106,9 @@ struct Train: ParsableCommand {
                 slices = set
                 validation += held
             } else {
-                let stream = try synthesis.makeStream(seed: common.seed)
+                // A resumed run gets a fresh stream, seeded by where it resumes (SynthesisStream).
+                let resumeEpoch = common.resume ? try Checkpoint(path: output + ".checkpoint").completedEpochs() : 0
+                let stream = try synthesis.makeStream(seed: common.seed &+ UInt64(resumeEpoch) &* 0x9E37_79B9)
                 log("synthesis from \(stream.recipes.map { "\($0.name) (\(format($0.weight, 3)))" }.joined(separator: ", "))")
                 slices = stream
             }

@@ -92,8 +92,10 @@ import Volumes
             for (value, inside) in zip(channel, prepared.brainMask) where !inside { #expect(value == 0) }
             #expect(channel.max()! > 0.99)
         }
-        // Labels follow the crop: grid (8, 8, 2) is window (6, 7, 1).
-        #expect(prepared.labels![6 + 16 * (7 + 16 * 1)] == 4)
+        // The study is stored RAS, so x and y are reversed into BraTS order: grid (8, 8, 2) is
+        // (11, 9, 2) in BraTS order, window (9, 8, 1); uncrop puts it back at (8, 8, 2).
+        #expect(prepared.flips == [true, true, false])
+        #expect(prepared.labels![9 + 16 * (8 + 16 * 1)] == 4)
         let back = prepared.uncrop(prepared.labels!)
         #expect(back == labels.map { UInt8($0) })
         #expect(prepared.slice(1).count == 4 * 16 * 16)
@@ -132,5 +134,22 @@ import Volumes
         #expect(windowLabels[i] == 2)
         #expect(prepared.uncrop(windowLabels) == labels)
         #expect(prepared.inputSlice(0) == 0)
+    }
+
+    /// A grid whose k runs inferior is reversed in z too: window slice 0 is the input's top slice.
+    @Test func reversesSlicesRunningInferior() throws {
+        let dims = [16, 16, 3]
+        let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0], signs: [-1, -1, -1])
+        var image = [Float](repeating: 0, count: 768)
+        for z in 0..<3 { for y in 4..<12 { for x in 4..<12 { image[x + 16 * (y + 16 * z)] = Float(10 * (z + 1)) } } }
+        var labels = [UInt8](repeating: 0, count: 768)
+        labels[5 + 16 * (5 + 16 * 2)] = 1
+        let prepared = try Preprocessor().prepare(id: "inferior", geometry: geometry, images: [[Float]](repeating: image, count: 4),
+                                                  labels: labels)
+        #expect(prepared.flips == [false, false, true])
+        #expect(prepared.inputSlice(0) == 2 && prepared.inputSlice(2) == 0)
+        let w = prepared.window
+        #expect(prepared.labels![(5 - w.origin[0]) + w.size[0] * (5 - w.origin[1])] == 1)
+        #expect(prepared.uncrop(prepared.labels!) == labels)
     }
 }

@@ -60,3 +60,14 @@ import Testing
         #expect(z[0] == 3 && z[6] == 6)
     }
 }
+
+@Suite struct TissueOrderTests {
+    /// On T2 CSF is brightest and white matter darkest; on FLAIR CSF is darkest and grey matter brightest.
+    @Test(arguments: [(2, [UInt8]([6, 5, 4])), (3, [UInt8]([4, 6, 5]))])
+    func namesClustersByTheModalitysOrder(_ channel: Int, _ expected: [UInt8]) {
+        var channels: [[Float]?] = [nil, nil, nil, nil]
+        channels[channel] = [10, 50, 90]
+        let source = LabelMapSource.classifyingTissue(id: "s", dims: [3, 1, 1], tumour: [0, 0, 0], channels: channels)
+        #expect(source.labels == expected)
+    }
+}

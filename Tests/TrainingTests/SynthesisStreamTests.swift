@@ -24,9 +24,9 @@ import Testing
 
     /// Draws come from the pool's studies as preprocessed slices with their classes; the share of
     /// tumour slices follows `tumourSliceShare`; the pool is refreshed on schedule.
-    @Test func drawsPreprocessedSlices() {
+    @Test func drawsPreprocessedSlices() throws {
         let recipe = SynthesisStream.Recipe(name: "box", weight: 1) { rng in Self.study(&rng) }
-        let stream = SynthesisStream(recipes: [recipe], poolSize: 2, refreshEvery: 5, tumourSliceShare: 1, seed: 3)
+        let stream = try SynthesisStream(recipes: [recipe], poolSize: 2, refreshEvery: 5, tumourSliceShare: 1, seed: 3)
         var rng = RandomSource(seed: 9)
         var tumourDraws = 0
         for _ in 0..<20 {
@@ -37,5 +37,16 @@ import Testing
         }
         #expect(tumourDraws == 20)
         #expect(stream.made["box"] == 2 + 4)
+    }
+
+    /// A recipe that makes no brain stops the stream at once with the preprocessor's error.
+    @Test func brokenRecipeFailsTheFirstFill() {
+        let empty = SynthesisStream.Recipe(name: "empty", weight: 1) { _ in
+            SynthesizedStudy(id: "e", dims: [8, 8, 2], images: [[Float]](repeating: [Float](repeating: 0, count: 128), count: 4),
+                             classes: [UInt8](repeating: 0, count: 128))
+        }
+        #expect(throws: PreprocessingError.emptyBrain(study: "e")) {
+            try SynthesisStream(recipes: [empty], poolSize: 1, refreshEvery: 1, seed: 1)
+        }
     }
 }

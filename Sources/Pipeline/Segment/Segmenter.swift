@@ -29,14 +29,15 @@ public struct SegmenterOptions: Sendable {
 
     /// The default of `minimumLesionVoxels`: the BraTS 2023 lesion-wise metrics ignore reference
     /// lesions under 50 voxels as too small to count; a predicted speck under that size is noise.
-    /// (On four validation phantoms, `synth --seed 500`, it removes about 90% of the shipped
-    /// model's stray components and keeps a 70-voxel satellite lesion; applied per region, it
-    /// removes every false-positive ET and TC lesion of the ten held-out phantoms, docs/results.md.)
+    /// (On four validation phantoms, `synth --seed 500`, it alone removed about 90% of the
+    /// phantom-trained model's stray components and kept a 70-voxel satellite lesion; applied per
+    /// region, every false-positive ET and TC lesion of the ten held-out phantoms, docs/results.md.)
     public static let defaultMinimumLesionVoxels = 50
 
     /// The default of `minimumLesionFraction`, chosen on real scans (docs/results.md): the expert
-    /// and consensus references of the eight real gliomas here have one dominant whole-tumour
-    /// component, every other one under 4% of it.
+    /// and consensus references of the seven real gliomas the default model was trained on (six
+    /// BRATS 2013 cases, TCGA-FG-6692) each have one dominant whole-tumour component, every other
+    /// one under 4% of it, while the network's stray components on real scans are many.
     public static let defaultMinimumLesionFraction = 0.1
 
     public init() {}

@@ -39,6 +39,9 @@ public struct ReportInput: Sendable {
     /// BraTS labels: 0 background, 1 NCR, 2 ED, 4 (BraTS 2020) or 3 (BraTS 2023) ET; other values are ignored.
     public var labels: [UInt8]
     public var orientation: DisplayOrientation
+    /// Lines shown on the overview page under the volumes, above the images: the model's caveat
+    /// and provenance (`Pipeline`'s segmenter fills them from the weights file).
+    public var notes: [String] = []
 
     public init(studyID: String, dims: [Int], spacing: [Double], flair: [Float], t1ce: [Float], labels: [UInt8],
                 orientation: DisplayOrientation = DisplayOrientation()) {

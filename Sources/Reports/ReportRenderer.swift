@@ -89,7 +89,7 @@ public struct ReportRenderer: Sendable {
         let tiles = study.tiles(longSide: overviewTileSize)
         let slices = SliceSelection.overview(of: study.input, area: study.tumourArea, count: overviewSliceCount)
         let title = study.input.studyID + (study.hasTumour ? "" : "  (no tumour segmented)")
-        return Sheet(title: title, subtitles: study.subtitles, pairs: slices.map { pair(tiles, z: $0) },
+        return Sheet(title: title, subtitles: study.subtitles + study.input.notes, pairs: slices.map { pair(tiles, z: $0) },
                      columns: min(Self.overviewColumns, max(1, slices.count)),
                      tileWidth: tiles.geometry.width, tileHeight: tiles.geometry.height)
     }

@@ -1,3 +1,5 @@
+import Compute
+import Networks
 import Testing
 @testable import Pipeline
 import Volumes
@@ -151,5 +153,20 @@ import Volumes
         let w = prepared.window
         #expect(prepared.labels![(5 - w.origin[0]) + w.size[0] * (5 - w.origin[1])] == 1)
         #expect(prepared.uncrop(prepared.labels!) == labels)
+    }
+}
+
+@Suite struct ModelCaveatTests {
+    /// The report's caveat names research use, the weights and their training data, shortened to
+    /// fit the page.
+    @Test func caveatNamesWeightsAndTrainingData() {
+        let network = UNet(UNetConfiguration(widths: [4], bottleneck: 4), backend: CPUBackend())
+        let long = String(repeating: "synthesis ", count: 12)
+        let model = SegmentationModel(network: network, backend: CPUBackend(), name: "m.safetensors",
+                                      sha256: "0123456789abcdef", metadata: ["training_data": long])
+        #expect(model.caveat == ["RESEARCH USE ONLY, not for diagnosis. Model m.safetensors (sha256 0123456789ab)",
+                                 "trained on: " + long.prefix(73) + "..."])
+        let unrecorded = SegmentationModel(network: network, backend: CPUBackend(), name: "m", sha256: "")
+        #expect(unrecorded.caveat[1] == "trained on: unrecorded data")
     }
 }

@@ -171,3 +171,17 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
         #expect(PreparedStudy.decimal(-1.25, places: 1) == "-1.3")
     }
 }
+
+@Suite struct ReportNotesTests {
+    /// The model's caveat goes on the overview page under the volumes and the viewing convention,
+    /// and only there: slice pages keep the two standard lines.
+    @Test func notesAreOnTheOverviewOnly() throws {
+        var input = syntheticStudy()
+        input.notes = ["RESEARCH USE ONLY, not for diagnosis. Model m.safetensors (sha256 0123456789ab)", "trained on: x"]
+        let study = try PreparedStudy(input)
+        let sheet = ReportRenderer().overviewSheet(study)
+        #expect(sheet.subtitles.count == 4)
+        #expect(Array(sheet.subtitles.suffix(2)) == input.notes)
+        #expect(study.subtitles.count == 2)
+    }
+}

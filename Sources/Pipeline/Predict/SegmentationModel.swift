@@ -31,6 +31,17 @@ public struct SegmentationModel {
     }
 }
 
+extension SegmentationModel {
+    /// The caveat a report carries on its first page: research use, and which weights trained on
+    /// what (the weights' `training_data` metadata, shortened to fit the page).
+    public var caveat: [String] {
+        var trained = metadata["training_data"] ?? "unrecorded data"
+        if trained.count > 76 { trained = String(trained.prefix(73)) + "..." }
+        return ["RESEARCH USE ONLY, not for diagnosis. Model \(name) (sha256 \(sha256.prefix(12)))",
+                "trained on: \(trained)"]
+    }
+}
+
 extension UNetConfiguration {
     /// Metadata keys a weights file carries so that its architecture can be rebuilt.
     public var metadata: [String: String] {

@@ -138,7 +138,9 @@ public struct Segmenter {
             try NIfTIWriter().write(anomalyMap, like: study.geometry, as: .float32,
                                     to: "\(output)/\(study.id)_anomaly.nii.gz")
         }
-        _ = try ReportRenderer().write(ReportInput(study: study, labels: labels), to: output + "/report")
+        var report = ReportInput(study: study, labels: labels)
+        report.notes = model.caveat
+        _ = try ReportRenderer().write(report, to: output + "/report")
         if var page = anomalyPage {
             page.labels = labels
             let image = try AnomalyPage.render(page)

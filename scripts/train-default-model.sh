@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces the shipped model (models/ganet-seg-unet.safetensors) and the figures of its card:
+# Reproduces the phantom-trained model (models/ganet-seg-unet-phantoms.safetensors, the start of the
+# default model: scripts/train-real-model.sh) and the figures of its card:
 # synthesises the training and held-out phantoms, trains in the three runs the card describes
 # (8 epochs on tumour slices only; to epoch 10 with a quarter of tumour-free slices; a second schedule
 # of 13 epochs resumed at epoch 10), then segments and scores the held-out set. Keeps the epoch-10

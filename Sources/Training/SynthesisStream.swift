@@ -25,6 +25,17 @@ public final class SynthesisStream: SliceSource {
             self.weight = weight
             self.make = make
         }
+
+        /// One of `recipes` (at least one with a positive weight), chosen with probability
+        /// proportional to its weight.
+        public static func draw(from recipes: [Recipe], using rng: inout RandomSource) -> Recipe {
+            var pick = rng.uniform(0...recipes.reduce(0) { $0 + $1.weight })
+            for r in recipes where r.weight > 0 {
+                if pick < r.weight { return r }
+                pick -= r.weight
+            }
+            return recipes.last { $0.weight > 0 }!
+        }
     }
 
     public let recipes: [Recipe]
@@ -76,16 +87,7 @@ public final class SynthesisStream: SliceSource {
 
     /// One new preprocessed study from a recipe drawn by weight.
     private func makeStudy() throws -> (study: PreprocessedStudy, tumourSlices: [Int]) {
-        let total = recipes.reduce(0) { $0 + $1.weight }
-        var pick = rng.uniform(0...total)
-        var recipe = recipes.last { $0.weight > 0 }!
-        for r in recipes where r.weight > 0 {
-            if pick < r.weight {
-                recipe = r
-                break
-            }
-            pick -= r.weight
-        }
+        let recipe = Recipe.draw(from: recipes, using: &rng)
         let synthetic = recipe.make(&rng)
         made[recipe.name, default: 0] += 1
         let geometry = Geometry.bratsOrder(dims: synthetic.dims)

@@ -74,14 +74,12 @@ extension Synth {
     /// Writes `count` studies as training synthesis makes them.
     private func writeTrainingSynthesis() throws {
         let recipes = try synthesis.makeRecipes()
-        let total = recipes.reduce(0) { $0 + $1.weight }
         var rng = RandomSource(seed: seed)
         try makeDirectories(output)
         let writer = NIfTIWriter()
         let progress = Progress(total: count, label: "synth", unit: " studies")
         for index in 1...count {
-            var pick = rng.uniform(0...total)
-            let recipe = recipes.first { pick -= $0.weight; return pick < 0 } ?? recipes.last!
+            let recipe = SynthesisStream.Recipe.draw(from: recipes, using: &rng)
             let study = recipe.make(&rng)
             let id = "Synth_\(seed)_\(index)"
             let folder = output + "/" + id

@@ -4,7 +4,8 @@ import PackageDescription
 
 let package = Package(
     name: "ganet-seg",
-    platforms: [.macOS(.v15)],
+    // Linux only (SwiftPM has no way to say so): the product is built on inotify, renameat2,
+    // syncfs, systemd and the Debian libraries that the C shims link.
     products: [
         .executable(name: "ganet-seg", targets: ["ganet-seg"]),
     ],
@@ -23,35 +24,41 @@ let package = Package(
         // libvulkan is loaded at run time (dlopen), so the binary starts on machines without it.
         .target(name: "CVulkan", linkerSettings: [.linkedLibrary("dl")]),
 
+        // The operating system as the product uses it: system errors, file operations (atomic
+        // writes, no-replace renames, mkdir -p), parallel loops, threads and clocks.
+        .target(name: "Platform", dependencies: ["CLinux"]),
+
         // Seeded randomness shared by phantoms, initialisation and augmentation.
         .target(name: "Randomness"),
 
         // Data: volumes on disk, synthetic studies.
-        .target(name: "Volumes", dependencies: ["CNIfTI"]),
-        .target(name: "Phantoms", dependencies: ["Volumes", "Randomness"]),
+        .target(name: "Volumes", dependencies: ["CNIfTI", "Platform"]),
+        .target(name: "Phantoms", dependencies: ["Volumes", "Randomness", "Platform"]),
         // Training studies synthesised on the fly from label maps (domain randomisation).
         .target(name: "Synthesis", dependencies: ["Randomness"]),
 
         // Engine, networks and evaluation.
-        .target(name: "Compute", dependencies: ["COpenBLAS"]),
+        .target(name: "Compute", dependencies: ["COpenBLAS", "Platform"]),
         .target(name: "VulkanBackend", dependencies: ["Compute", "CVulkan"], exclude: ["Shaders"]),
-        .target(name: "Networks", dependencies: ["Compute", "Randomness"]),
-        .target(name: "Metrics", linkerSettings: [.linkedLibrary("m")]),
+        // Choosing and opening a compute device (`auto|cpu|gpu|vulkan[:N]`), shared by CLI and daemon.
+        .target(name: "Devices", dependencies: ["Compute", "VulkanBackend", "Platform"]),
+        .target(name: "Networks", dependencies: ["Compute", "Randomness", "Platform"]),
+        .target(name: "Metrics", dependencies: ["Platform"], linkerSettings: [.linkedLibrary("m")]),
 
         // Reports and the study pipeline (discover, validate, preprocess, predict, write).
-        .target(name: "Reports", dependencies: ["CPNG", "CLinux"]),
-        .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute", "CLinux"]),
-        .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness", "Synthesis", "Volumes"]),
+        .target(name: "Reports", dependencies: ["CPNG", "Platform"]),
+        .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute", "Platform"]),
+        .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness", "Synthesis", "Volumes", "Platform"]),
 
         // The inbox service: watch, claim, process, publish; journald and sd_notify.
         .target(name: "Daemon", dependencies: [
-            "Pipeline", "Volumes", "Reports", "Metrics", "Compute", "CSystemd", "CLinux",
+            "Pipeline", "Volumes", "Reports", "Metrics", "Compute", "Devices", "Platform", "CSystemd", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "ganet-seg", dependencies: [
             "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics", "Networks", "Compute", "Training", "Daemon",
-            "Randomness", "VulkanBackend", "Synthesis",
+            "Randomness", "VulkanBackend", "Synthesis", "Platform", "Devices",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -67,10 +74,12 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Compute"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Pipeline", "Networks", "Compute", "Randomness", "Volumes"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms", "Networks", "Compute", "Reports"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Volumes", "Phantoms", "Networks", "Compute", "Reports", "Metrics", "Platform"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "Daemon", "Pipeline", "Reports", "Volumes", "Networks", "Compute", "Phantoms", "CLinux",
+            "Daemon", "Pipeline", "Reports", "Volumes", "Networks", "Compute", "Phantoms", "Platform", "Devices", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Compute", "VulkanBackend", "Platform"]),
     ]
 )

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The scalars of one Adam update, with PyTorch `torch.optim.Adam` semantics.
 ///

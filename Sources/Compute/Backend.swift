@@ -1,3 +1,5 @@
+import Platform
+
 /// Stride and zero padding of a 2D convolution, shared by both spatial axes.
 /// The kernel size comes from the weight tensor.
 public struct ConvGeometry: Hashable, Sendable {
@@ -187,7 +189,10 @@ public protocol Backend: AnyObject, Sendable {
 
 /// A compute device stopped working: its results since the failure are meaningless. Another
 /// attempt, on the device opened anew or on another one, may succeed.
-public struct DeviceFailure: Error, CustomStringConvertible, Sendable {
+public struct DeviceFailure: CategorizedError, Sendable {
+    public var category: FailureCategory { .transient }
+    public var stage: String { "segment" }
+
     /// The backend's `deviceName`.
     public let device: String
     /// What failed, in the device API's words.

@@ -1,3 +1,5 @@
+import Platform
+
 /// One convolution's sizes, and its three GEMM formulations over im2col tiles.
 ///
 /// Per sample, `y[O, P] = W[O, K] * col[K, P]` with `K = I*kH*kW` and `P = Ho*Wo`. The column

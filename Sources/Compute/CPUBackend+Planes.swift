@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 // Per-plane and per-pixel ops: instance norm, softmax over channels, pooling, the Laplacian,
 // channel concat/slice. Each parallelises over planes (or samples), which never overlap.

@@ -1,3 +1,5 @@
+import Platform
+
 /// Winograd F(4x4, 3x3) for stride-1 3x3 convolutions (Lavin and Gray, 2016).
 ///
 /// Each 4x4 block of outputs ("tile") is computed from its 6x6 input window as
@@ -33,7 +35,7 @@ struct WinogradPlan {
         let bytesPerTile = 36 * (input.c + output.c) * MemoryLayout<Float>.stride
         let totalRows = input.n * tilesY
         let cacheRows = Self.blockBytes / (bytesPerTile * tilesX)
-        rowsPerBlock = max(1, min(cacheRows, (totalRows + CPUBackend.coreCount - 1) / CPUBackend.coreCount))
+        rowsPerBlock = max(1, min(cacheRows, (totalRows + Parallel.coreCount - 1) / Parallel.coreCount))
     }
 
     /// `y += conv(x, weight)` (`y` is pre-filled with zeros or the bias).

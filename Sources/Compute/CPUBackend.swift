@@ -1,20 +1,14 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// The CPU implementation of `Backend`: OpenBLAS SGEMM for convolutions (Winograd F(4x4, 3x3)
 /// for the 3x3 ones), element-wise, normalisation and pooling loops; all split across the cores
 /// with `DispatchQueue.concurrentPerform`.
 public final class CPUBackend: Backend {
-    /// Cores the loops and GEMMs are split across.
-    static let coreCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-
     public let deviceName: String
 
     public init() {
-        deviceName = "CPU (OpenBLAS, \(Self.coreCount) threads)"
+        deviceName = "CPU (OpenBLAS, \(Parallel.coreCount) threads)"
     }
 
     /// Every op has run when it returns, and the CPU does not fail.
@@ -191,7 +185,7 @@ public final class CPUBackend: Backend {
 
     /// The sum of all elements, in Double partial sums per chunk.
     private func totalSum(_ src: UnsafeMutableBufferPointer<Float>) -> Double {
-        let pieces = max(1, min(4 * Self.coreCount, src.count / Parallel.minChunk))
+        let pieces = max(1, min(4 * Parallel.coreCount, src.count / Parallel.minChunk))
         var partial = [Double](repeating: 0, count: pieces)
         let size = (src.count + pieces - 1) / pieces
         partial.withUnsafeMutableBufferPointer { partial in

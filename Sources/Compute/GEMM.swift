@@ -1,3 +1,4 @@
+import Platform
 import COpenBLAS
 
 /// Row-major SGEMM through OpenBLAS, `C = A * B + beta * C` with optional transposes.
@@ -26,7 +27,7 @@ enum GEMM {
     static func parallel(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                          _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                          _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        let pieces = min(CPUBackend.coreCount, max(m, n))
+        let pieces = min(Parallel.coreCount, max(m, n))
         guard pieces > 1, m * n * k >= minParallelWork else {
             return serial(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
         }

@@ -1,5 +1,10 @@
+import Platform
+
 /// Why two label maps cannot be compared.
-public enum MetricsError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum MetricsError: CategorizedError, Equatable, Sendable {
+    public var category: FailureCategory { .badInput }
+    public var stage: String { "evaluate" }
+
     /// Prediction and reference differ in dimensions or voxel spacing.
     case gridMismatch(predictionDims: [Int], referenceDims: [Int],
                       predictionSpacing: [Double], referenceSpacing: [Double])

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Platform
 
 /// Element types of the safetensors files ganet-seg reads and writes.
 public enum WeightType: String, Codable, Sendable {
@@ -41,16 +42,28 @@ public enum SafeTensors {
         public subscript(_ name: String) -> NamedTensor? { tensors.first { $0.name == name } }
     }
 
-    public enum Error: Swift.Error, Equatable, CustomStringConvertible {
+    public enum Error: CategorizedError, Equatable {
+        public var category: FailureCategory {
+            if case .writeFailed = self { return .outputNotWritable }
+            return .badInput
+        }
+
+        public var stage: String {
+            if case .writeFailed = self { return "write" }
+            return "load"
+        }
+
         case unreadable(path: String, reason: String)
         case malformed(path: String, reason: String)
         case unsupportedType(path: String, name: String, dtype: String)
+        case writeFailed(path: String, reason: String)
 
         public var description: String {
             switch self {
             case .unreadable(let p, let r): "\(p): cannot read weights: \(r)"
             case .malformed(let p, let r): "\(p): not a valid safetensors file: \(r)"
             case .unsupportedType(let p, let n, let d): "\(p): tensor \(n) has dtype \(d) (supported: F32, F16)"
+            case .writeFailed(let p, let r): "\(p): cannot write weights: \(r)"
             }
         }
     }
@@ -151,15 +164,8 @@ public enum SafeTensors {
     public static func write(_ tensors: [NamedTensor], as type: WeightType, metadata: [String: String],
                              to path: String) throws {
         let bytes = try encode(tensors, as: type, metadata: metadata)
-        let temporary = path + ".tmp-\(getpid())"
-        guard let handle = fopen(temporary, "wb") else {
-            throw Error.unreadable(path: path, reason: "cannot create: \(String(cString: strerror(errno)))")
-        }
-        let written = fwrite(bytes, 1, bytes.count, handle)
-        let closed = fclose(handle)
-        guard written == bytes.count, closed == 0, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw Error.unreadable(path: path, reason: "write failed (disk full?)")
+        do { try FileSystem.writeAtomically(bytes, to: path) } catch {
+            throw Error.writeFailed(path: path, reason: "\(error)")
         }
     }
 

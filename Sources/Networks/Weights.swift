@@ -1,7 +1,11 @@
 import Compute
+import Platform
 
 /// Why a weights file does not fit a network.
-public enum WeightsError: Error, Equatable, CustomStringConvertible {
+public enum WeightsError: CategorizedError, Equatable {
+    public var category: FailureCategory { .badInput }
+    public var stage: String { "load" }
+
     case missing(name: String, path: String)
     case shapeMismatch(name: String, expected: [Int], found: [Int], path: String)
     case unexpected(names: [String], path: String)

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import Platform
 import Randomness
 import Volumes
 
@@ -17,7 +18,9 @@ public struct Phantom: Sendable {
     /// Writes `<dir>/<id>/<id>_t1.nii.gz` ... and `<id>_seg.nii.gz`.
     public func write(into directory: String) throws {
         let folder = directory + "/" + id
-        try makeDirectory(folder)
+        do { try FileSystem.makeDirectories(folder) } catch {
+            throw VolumeError.writeFailed(path: folder, reason: String(cString: strerror(error.code)))
+        }
         let writer = NIfTIWriter()
         for (suffix, image) in zip(Self.suffixes, images) {
             try writer.write(image, like: geometry, as: .int16, to: "\(folder)/\(id)\(suffix).nii.gz")
@@ -192,10 +195,4 @@ struct ScannerEffects: Sendable {
 private func format3(_ n: Int) -> String {
     let s = String(n)
     return String(repeating: "0", count: max(0, 3 - s.count)) + s
-}
-
-func makeDirectory(_ path: String) throws {
-    if mkdir(path, 0o755) != 0 && errno != EEXIST {
-        throw VolumeError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-    }
 }

@@ -1,12 +1,7 @@
-import CLinux
 import CPNG
 import FoundationEssentials
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// An 8-bit RGB colour.
 public struct RGB: Equatable, Hashable, Sendable {
@@ -30,7 +25,14 @@ public struct RGB: Equatable, Hashable, Sendable {
 }
 
 /// Why a PNG could not be encoded, decoded or written; carries libpng's own message where it has one.
-public enum PNGError: Error, Equatable, CustomStringConvertible {
+public enum PNGError: CategorizedError, Equatable {
+    public var category: FailureCategory {
+        if case .writeFailed(_, let code) = self { return .ofOutputWrite(errno: code) }
+        return .internal
+    }
+
+    public var stage: String { "report" }
+
     case encodeFailed(String)
     case decodeFailed(String)
     case tooLarge(width: Int, height: Int)
@@ -127,14 +129,8 @@ public struct PNGImage: Equatable, Sendable {
     /// Writes the PNG to `path` atomically: a temporary file in the same folder, then rename.
     public func write(to path: String) throws(PNGError) {
         let bytes = try encodePNG()
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = "\(folder).\(name).tmp-\(getpid())"
-        guard clinux_write_file(temporary, bytes, bytes.count, 0, 0) == 0, rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw .writeFailed(path: path, code: code)
+        do { try FileSystem.writeAtomically(bytes, to: path) } catch {
+            throw .writeFailed(path: path, code: error.code)
         }
     }
 

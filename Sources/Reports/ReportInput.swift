@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 /// How voxel axes map onto an axial display image.
 ///
 /// Without flips, voxel x runs left to right across the image and voxel y top to bottom.
@@ -70,7 +71,17 @@ public struct ReportInput: Sendable {
 }
 
 /// Why a report could not be produced.
-public enum ReportError: Error, Equatable, CustomStringConvertible {
+public enum ReportError: CategorizedError, Equatable {
+    public var category: FailureCategory {
+        switch self {
+        case .invalidInput: .internal
+        case .png(let error): error.category
+        case .folderFailed(_, let code): .ofOutputWrite(errno: code)
+        }
+    }
+
+    public var stage: String { "report" }
+
     case invalidInput(String)
     case png(PNGError)
     /// The report folder could not be made; `code` is the errno.

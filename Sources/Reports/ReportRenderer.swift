@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Platform
 
 /// Renders a study's PNG report: `overview.png`, a montage of the most affected axial slices, and one
 /// `slice_NNN.png` per slice containing tumour (NNN the 0-based voxel z index, at least 3 digits).
@@ -33,7 +34,7 @@ public struct ReportRenderer: Sendable {
     /// Renders and writes the report into `directory` (created if missing), each page written as soon as it is
     /// drawn so memory holds only the pages in flight; returns the written paths, overview first.
     public func write(_ input: ReportInput, to directory: String) throws(ReportError) -> [String] {
-        try Self.makeFolder(directory)
+        do { try FileSystem.makeDirectories(directory) } catch { throw .folderFailed(path: error.path, code: error.code) }
         return try renderPages(input) { (name, image) throws(ReportError) in
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             do throws(PNGError) { try image.write(to: path) } catch { throw .png(error) }
@@ -51,21 +52,6 @@ public struct ReportRenderer: Sendable {
     /// it is drawn and returns what `finish` made of them, in page order; the first error in page order is
     /// thrown. Pages are independent, so they are drawn and finished in parallel, one per core, which also
     /// bounds memory to a page per core (plus whatever `finish` keeps).
-    /// Creates `path` and its missing parents; throws `folderFailed` with the errno of the mkdir
-    /// that failed.
-    private static func makeFolder(_ path: String) throws(ReportError) {
-        if mkdir(path, 0o755) == 0 { return }
-        var code = errno
-        if code == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try makeFolder(String(path[..<slash]))
-            if mkdir(path, 0o755) == 0 { return }
-            code = errno
-        }
-        var st = stat()
-        if code == EEXIST && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { return }
-        throw .folderFailed(path: path, code: code)
-    }
-
     func renderPages<T: Sendable>(_ input: ReportInput, _ finish: @Sendable (String, PNGImage) throws(ReportError) -> T)
         throws(ReportError) -> [T] {
         let study = try PreparedStudy(input)

@@ -1,4 +1,5 @@
 import Pipeline
+import Platform
 import Synthesis
 import Volumes
 
@@ -29,7 +30,7 @@ public enum SynthesisSources {
         }
         let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
         let id = folder.split(separator: "/").last.map(String.init) ?? folder
-        if let names = try? directoryEntries(folder), names.contains(where: { $0.hasPrefix("OTMultiClass") }) {
+        if let names = try? FileSystem.list(folder), names.contains(where: { $0.hasPrefix("OTMultiClass") }) {
             func file(_ prefix: String) throws -> String {
                 guard let name = names.sorted().first(where: { $0.hasPrefix(prefix) && ($0.hasSuffix(".nii.gz") || $0.hasSuffix(".nii")) }) else {
                     throw LoadError(description: "\(folder): no \(prefix)*.nii[.gz] (a BRATS 2013 case needs OTMultiClass, Flair, T1c and brainmask)")

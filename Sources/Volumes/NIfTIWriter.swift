@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 internal import CNIfTI
 
 /// Writes volumes as NIfTI-1 (.nii, or gzip when the path ends in .gz) on the grid of a reference.
@@ -32,37 +33,25 @@ public struct NIfTIWriter: Sendable {
         }
         let data = VoxelDecoder.encode(voxels, as: datatype)
 
-        let temporary = temporaryPath(for: path)
         do {
-            let file = try ZnzFile(path: temporary, mode: "wb", compressed: path.hasSuffix(".gz"))
-            let extender = [UInt8](repeating: 0, count: 4)   // "no extensions"
-            let ok = withUnsafeBytes(of: &header) { file.write($0) }
-                && extender.withUnsafeBytes { file.write($0) }
-                && data.withUnsafeBytes { file.write($0) }
-            let closed = file.close()
-            guard ok, closed else {
-                throw VolumeError.writeFailed(path: path, reason: "short write (disk full?)")
+            try FileSystem.writeAtomically(to: path) { temporary in
+                let file: ZnzFile
+                do { file = try ZnzFile(path: temporary, mode: "wb", compressed: path.hasSuffix(".gz")) } catch {
+                    throw VolumeError.writeFailed(path: path, reason: "cannot create \(temporary)")
+                }
+                let extender = [UInt8](repeating: 0, count: 4)   // "no extensions"
+                let ok = withUnsafeBytes(of: &header) { file.write($0) }
+                    && extender.withUnsafeBytes { file.write($0) }
+                    && data.withUnsafeBytes { file.write($0) }
+                let closed = file.close()
+                guard ok, closed else { throw VolumeError.writeFailed(path: path, reason: "short write (disk full?)") }
             }
-            guard rename(temporary, path) == 0 else {
-                throw VolumeError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-            }
-        } catch {
-            unlink(temporary)
-            if case VolumeError.unreadable = error {
-                throw VolumeError.writeFailed(path: path, reason: "cannot create \(temporary)")
-            }
-            throw error
+        } catch let error as SystemError {
+            throw VolumeError.writeFailed(path: path, reason: String(cString: strerror(error.code)))
         }
     }
 
     public func write(_ volume: Volume, as datatype: NIfTIDataType, to path: String) throws {
         try write(volume.voxels, like: volume.geometry, as: datatype, to: path)
-    }
-
-    private func temporaryPath(for path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        return "\(dir).\(name).tmp-\(getpid())"
     }
 }

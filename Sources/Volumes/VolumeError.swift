@@ -1,6 +1,8 @@
+import Platform
+
 /// Why a NIfTI file could not be read or written. Each case names the file and says exactly what is
 /// wrong, in one line, so that a rejected study's error.json is actionable.
-public enum VolumeError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum VolumeError: CategorizedError, Equatable, Sendable {
     case fileNotFound(path: String)
     case notRegularFile(path: String)
     case emptyFile(path: String)
@@ -66,4 +68,17 @@ public struct ReadLimits: Equatable, Sendable {
 
     /// Room for any clinical 3D MRI (a 512^3 grid) of any supported datatype.
     public static let standard = ReadLimits(maxVoxels: 512 * 512 * 512, maxBytes: 1 << 30)
+}
+
+extension VolumeError {
+    /// A file we could not write is the output side's fault; anything else is the input's.
+    public var category: FailureCategory {
+        if case .writeFailed = self { return .outputNotWritable }
+        return .badInput
+    }
+
+    public var stage: String {
+        if case .writeFailed = self { return "write" }
+        return "read"
+    }
 }

@@ -34,7 +34,8 @@ struct PipelineCache {
     /// Pipelines are made with the driver's statistics captured (see `statistics(on:resolve:)`).
     private let capturesStatistics: Bool
 
-    init(capturesStatistics: Bool = false) {
+    init(capturesStatistics: Bool = false, shaderFolder: String? = nil) {
+        self.shaderFolder = shaderFolder
         self.capturesStatistics = capturesStatistics
     }
 
@@ -130,13 +131,12 @@ struct PipelineCache {
         layouts = [:]
     }
 
-    /// A folder of `<kernel>.spv` files that replace the embedded SPIR-V, for developing shaders
-    /// without rebuilding (`GANET_SEG_SHADER_DIR`; kernels without a file there stay embedded).
-    private static let shaderFolder = ProcessInfo.processInfo.environment["GANET_SEG_SHADER_DIR"]
+    /// `VulkanOptions.shaderFolder`: SPIR-V files that replace the embedded kernels.
+    private let shaderFolder: String?
 
     private mutating func module(_ kernel: Kernel, on device: LogicalDevice) throws -> VkShaderModule {
         if let module = modules[kernel] { return module }
-        let replacement = Self.shaderFolder.flatMap { FileManager.default.contents(atPath: "\($0)/\(kernel.rawValue).spv") }
+        let replacement = shaderFolder.flatMap { FileManager.default.contents(atPath: "\($0)/\(kernel.rawValue).spv") }
         guard let bytes = replacement ?? ShaderLibrary.spirv[kernel.rawValue].flatMap({ Data(base64Encoded: $0) }) else {
             preconditionFailure("no SPIR-V for kernel \(kernel.rawValue): run scripts/compile-shaders.sh")
         }

@@ -22,11 +22,11 @@ public final class VulkanBackend: Backend {
     public let packsHalfOperands: Bool
 
     /// Opens `device`, one of `VulkanDevice.list()`. `packsHalfOperands` defaults to whether the
-    /// convolutions run on tensor cores, whose products take fp16 operands either way (unless
-    /// `GANET_SEG_PACK_HALF=0`); the fp32 kernels take it on request (tests check the packed path on
+    /// convolutions run on tensor cores, whose products take fp16 operands either way (unless the
+    /// options say otherwise); the fp32 kernels take it on request (tests check the packed path on
     /// lavapipe), rounding their operands.
-    public init(device: VulkanDevice, packsHalfOperands: Bool? = nil) throws {
-        context = try VulkanContext(device)
+    public init(device: VulkanDevice, options: VulkanOptions = VulkanOptions(), packsHalfOperands: Bool? = nil) throws {
+        context = try VulkanContext(device, options: options)
         self.packsHalfOperands = packsHalfOperands ?? context.packsHalfByDefault
         self.device = device
         deviceName = "Vulkan \(device.name) (\(device.kind.rawValue)\(context.tensorCores ? ", tensor cores fp16" : ""))"
@@ -35,12 +35,12 @@ public final class VulkanBackend: Backend {
     /// Opens the preferred device: the first discrete GPU, else the first integrated one; CPU-type
     /// devices (lavapipe) only when `allowCPUDevice` (tests, CI).
     /// - Throws: `VulkanError.noLoader`, or `.noDevice` when no device qualifies.
-    public convenience init(allowCPUDevice: Bool = false) throws {
+    public convenience init(allowCPUDevice: Bool = false, options: VulkanOptions = VulkanOptions()) throws {
         let devices = try VulkanDevice.list()
         guard let device = VulkanDevice.preferred(among: devices, allowOthers: allowCPUDevice) else {
             throw VulkanError.noDevice("no GPU among \(devices.map(\.description).joined(separator: ", "))")
         }
-        try self.init(device: device)
+        try self.init(device: device, options: options)
     }
 
     /// Runs every recorded op and waits for it; throws `DeviceFailure` if the device has failed.

@@ -12,10 +12,10 @@ final class VulkanContext: @unchecked Sendable {
     let device: VulkanDevice
     let memory: MemoryPlan
     /// Convolutions run on tensor cores (`conv_coopmat.comp`): the device has them and the
-    /// environment does not turn them off (`GANET_SEG_TENSOR_CORES=0`, to compare the portable path).
+    /// options do not turn them off.
     let tensorCores: Bool
     /// Whether convolution products pack their operands to fp16 unless told otherwise: with tensor
-    /// cores, unless the environment turns it off (`GANET_SEG_PACK_HALF=0`, to compare the paths).
+    /// cores, unless the options turn it off.
     let packsHalfByDefault: Bool
     /// Nanoseconds per timestamp tick.
     private let timestampPeriod: Float
@@ -43,7 +43,7 @@ final class VulkanContext: @unchecked Sendable {
     private static let stagingIdleLimit = 64 << 20
 
     /// Opens `device` (as listed by `VulkanDevice.list()`).
-    init(_ device: VulkanDevice) throws {
+    init(_ device: VulkanDevice, options: VulkanOptions) throws {
         let instance = try VulkanInstance()
         let physicals = try instance.physicalDevices()
         guard device.index < physicals.count, instance.describe(physicals[device.index], index: device.index) == device else {
@@ -54,8 +54,8 @@ final class VulkanContext: @unchecked Sendable {
         instance.table.vkGetPhysicalDeviceProperties(physical, &properties)
         timestampPeriod = properties.limits.timestampPeriod
         let family = try Self.computeQueueFamily(instance, physical)
-        let tensorCores = device.capabilities.tensorCores && Self.environment("GANET_SEG_TENSOR_CORES") != "0"
-        let statistics = device.capabilities.pipelineStatistics && Self.environment("GANET_SEG_PIPELINE_STATISTICS") == "1"
+        let tensorCores = device.capabilities.tensorCores && options.tensorCores
+        let statistics = device.capabilities.pipelineStatistics && options.pipelineStatistics
         let features: [OptionalFeature] = (tensorCores ? [.cooperativeMatrix, .float16, .memoryModel] : [])
             + (statistics ? [.pipelineExecutables] : [])
         let logical = try Self.createDevice(instance, physical, queueFamily: family, features: features)
@@ -80,7 +80,7 @@ final class VulkanContext: @unchecked Sendable {
                 staging: BufferPool(memoryType: memory.stagingType,
                                     usage: VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue,
                                     mapped: true),
-                pipelines: PipelineCache(capturesStatistics: statistics),
+                pipelines: PipelineCache(capturesStatistics: statistics, shaderFolder: options.shaderFolder),
                 batch: batch))
             self.placeholder = placeholder
             self.queue = queue!
@@ -91,7 +91,7 @@ final class VulkanContext: @unchecked Sendable {
         }
         self.device = device
         self.tensorCores = tensorCores
-        packsHalfByDefault = tensorCores && Self.environment("GANET_SEG_PACK_HALF") != "0"
+        packsHalfByDefault = tensorCores && options.packHalfWithTensorCores
         self.instance = instance
         self.logical = logical
         idleLimit = Int(clamping: min(max(device.memoryBytes / 4, 256 << 20), 4 << 30))
@@ -297,10 +297,6 @@ final class VulkanContext: @unchecked Sendable {
     }
 
     // MARK: Setup
-
-    private static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
 
     private static func computeQueueFamily(_ instance: VulkanInstance, _ physical: VkPhysicalDevice) throws -> UInt32 {
         var count: UInt32 = 0

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Compute
+import Devices
 import Glibc
 import Metrics
 import Networks
 import Pipeline
+import Platform
 import Reports
 import Volumes
 import VulkanBackend
@@ -31,7 +33,7 @@ struct Bench: ParsableCommand {
     var batchSize: Int = 8
 
     @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).")
-    var device: Device = .auto
+    var device: DeviceSelection = .auto
 
     @Flag(help: """
         On a Vulkan device, time one more U-Net pass per kernel (GPU timestamps) and list the kernels; \
@@ -55,7 +57,7 @@ struct Bench: ParsableCommand {
             var prepared: PreprocessedStudy?
             var classes: [UInt8] = []
             let reportFolder = "/tmp/ganet-seg-bench-\(getpid())"
-            try makeDirectories(reportFolder)
+            try FileSystem.makeDirectories(reportFolder)
             defer { Publisher.discard(reportFolder) }
             let predictor = SlicePredictor(model: loadedModel, batchSize: batchSize)
 

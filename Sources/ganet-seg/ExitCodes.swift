@@ -1,46 +1,25 @@
 import ArgumentParser
 import Glibc
-import Metrics
-import Networks
-import Phantoms
-import Pipeline
-import Reports
-import Volumes
+import Platform
 
-/// Runs a command body and turns its errors into one line on stderr and a distinct exit status:
-/// 65 for bad input (the user can fix it), 74 for unwritable output, 70 for anything else.
+/// Runs a command body and turns its errors into one line on stderr and the exit status of their
+/// `FailureCategory`: 65 bad input (the user can fix it), 74 output not writable, 75 a temporary
+/// condition (try again), 70 anything else.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as ExitCode {
         throw error
-    } catch let error as VolumeError {
-        if case .writeFailed = error { fail(error, code: 74) }
-        fail(error, code: 65)
-    } catch let error as StudyError {
-        fail(error, code: 65)
-    } catch let error as PreprocessingError {
-        fail(error, code: 65)
-    } catch let error as MetricsError {
-        fail(error, code: 65)
-    } catch let error as SafeTensors.Error {
-        fail(error, code: 65)
-    } catch let error as WeightsError {
-        fail(error, code: 65)
-    } catch let error as ReportError {
-        fail(error, code: 74)
-    } catch let error as InputError {
-        fail(error, code: 65)
-    } catch let error as ModelFileError {
-        fail(error, code: 65)
     } catch {
-        fail(error, code: 70)
+        fail(error, code: FailureCategory(of: error).exitCode)
     }
 }
 
 /// A problem with what the user asked for that has no more specific error type.
-struct InputError: Error, CustomStringConvertible {
+struct InputError: CategorizedError {
     var description: String
+    var category: FailureCategory { .badInput }
+    var stage: String { "arguments" }
     init(_ description: String) { self.description = description }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Pipeline
+import Platform
 import Reports
 
 struct Report: ParsableCommand {
@@ -19,7 +20,7 @@ struct Report: ParsableCommand {
         try reportingErrors {
             let loaded = try Study.load(try StudyFolder(path: study))
             let labels = try loaded.readLabels(path: seg)
-            try makeDirectories(output)
+            try FileSystem.makeDirectories(output)
             let files = try ReportRenderer().write(ReportInput(study: loaded, labels: labels), to: output)
             print("wrote \(files.count) PNGs to \(output) (overview: \(output)/overview.png)")
         }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Devices
 import Metrics
 import Pipeline
+import Platform
 
 struct Segment: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +30,7 @@ struct Segment: ParsableCommand {
     var model: String?
 
     @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).")
-    var device: Device = .auto
+    var device: DeviceSelection = .auto
 
     @Option(help: "Label convention of the written masks: brats2020 (ET = 4) or brats2023 (ET = 3).")
     var labels: LabelConvention = .brats2020
@@ -68,7 +70,7 @@ struct Segment: ParsableCommand {
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold
             let segmenter = Segmenter(model: try SegmentationModel.load(path: weights, backend: backend), options: options)
-            try makeDirectories(output)
+            try FileSystem.makeDirectories(output)
             for study in studies {
                 let id = try StudyFolder(path: study).id
                 let temporary = try Publisher.temporaryFolder(in: output, id: id)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Phantoms
+import Platform
 import Randomness
 import Synthesis
 import Training
@@ -59,7 +60,7 @@ struct Synth: ParsableCommand {
             let shape = try parsedShape()
             let directory = try TemplateLocator.find(explicit: synthesis.template)
             let generator = PhantomGenerator(template: try Template(directory: directory))
-            try makeDirectories(output)
+            try FileSystem.makeDirectories(output)
             let progress = Progress(total: count, label: "synth", unit: " studies")
             for index in 1...count {
                 let phantom = generator.make(seed: seed, index: index, shape: shape, normal: normal)
@@ -75,7 +76,7 @@ extension Synth {
     private func writeTrainingSynthesis() throws {
         let recipes = try synthesis.makeRecipes()
         var rng = RandomSource(seed: seed)
-        try makeDirectories(output)
+        try FileSystem.makeDirectories(output)
         let writer = NIfTIWriter()
         let progress = Progress(total: count, label: "synth", unit: " studies")
         for index in 1...count {
@@ -83,7 +84,7 @@ extension Synth {
             let study = recipe.make(&rng)
             let id = "Synth_\(seed)_\(index)"
             let folder = output + "/" + id
-            try makeDirectories(folder)
+            try FileSystem.makeDirectories(folder)
             let geometry = Geometry.bratsOrder(dims: study.dims)
             for (suffix, image) in zip(Phantom.suffixes, study.images) {
                 try writer.write(image, like: geometry, as: .float32, to: "\(folder)/\(id)\(suffix).nii.gz")
@@ -91,17 +92,6 @@ extension Synth {
             try writer.write(study.classes.map { $0 == 3 ? 4 : Float($0) }, like: geometry, as: .uint8,
                              to: "\(folder)/\(id)_seg.nii.gz")
             progress.advance(detail: "\(id) from \(recipe.name)")
-        }
-    }
-}
-
-/// Creates `path` and its parents.
-func makeDirectories(_ path: String) throws {
-    var current = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
-        current += "/" + part
-        if mkdir(current, 0o755) != 0 && errno != EEXIST {
-            throw InputError("cannot create folder \(current): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Devices
 import Networks
 import Training
 
@@ -18,7 +19,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "What the data is, recorded in the weights' metadata (e.g. 'synthetic phantoms').")
     var dataDescription: String = "unspecified"
     @Flag(help: "Continue from <output>.checkpoint.") var resume = false
-    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).") var device: Device = .auto
+    @Option(help: "auto, cpu, gpu, vulkan or vulkan:N (see `ganet-seg devices`).") var device: DeviceSelection = .auto
 
     func validate() throws {
         guard epochs >= 1, batchSize >= 1, patchSize >= 16, samplesPerEpoch >= 0, (learningRate ?? 1) > 0 else {

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import CLinux
 import Pipeline
+import Platform
 import Reports
 import Testing
 @testable import Daemon
@@ -110,18 +111,29 @@ import Testing
     }
 }
 
-/// Which output failures are worth another attempt: those whose errno can clear by itself.
+/// Output failures are never the study's fault: the daemon tries again rather than failing it.
 @Suite struct OutputFailureTests {
-    @Test func aFullDiskWhileWritingAReportIsTransient() {
+    @Test func outputFailuresAreRetriedWhateverTheirErrno() {
         let full = FailureClassification(ReportError.png(.writeFailed(path: "/out/p.png", code: ENOSPC)), defaultStage: "process")
-        #expect(full.stage == "report" && full.isTransient && full.detail == "cannot write /out/p.png: No space left on device")
+        #expect(full.stage == "report" && full.category == .outputNotWritable && full.isRetryable)
+        #expect(full.detail == "cannot write /out/p.png: No space left on device" && full.reason == "png")
         let denied = FailureClassification(ReportError.png(.writeFailed(path: "/out/p.png", code: EACCES)), defaultStage: "process")
-        #expect(!denied.isTransient)
-        #expect(FailureClassification(ReportError.folderFailed(path: "/out/report", code: EDQUOT), defaultStage: "process").isTransient)
+        #expect(denied.category == .outputNotWritable && denied.isRetryable)
+        let quota = FailureClassification(ReportError.folderFailed(path: "/out/report", code: EDQUOT), defaultStage: "process")
+        #expect(quota.category == .outputNotWritable && quota.isRetryable)
+        let memory = FailureClassification(SystemError("write", "/out/metrics.json", code: ENOMEM), defaultStage: "process")
+        #expect(memory.category == .transient && memory.stage == "write" && memory.reason == "ENOMEM")
+    }
+
+    @Test func badInputIsNotRetried() {
+        let missing = FailureClassification(StudyError.missingModality(.flair, folder: "/in/s"), defaultStage: "process")
+        #expect(missing.category == .badInput && !missing.isRetryable && missing.stage == "validate")
+        let unknown = FailureClassification(UncategorizedError(), defaultStage: "process")
+        #expect(unknown.category == .internal && !unknown.isRetryable && unknown.stage == "process")
     }
 
     @Test func metricsJSONReportsTheRealErrno() {
-        #expect(throws: SystemError("write", "/nonexistent-dir/metrics.json.tmp", code: ENOENT)) {
+        #expect(throws: SystemError("write", "/nonexistent-dir/.metrics.json.tmp-\(getpid())", code: ENOENT)) {
             try writeJSON(["a": 1], to: "/nonexistent-dir/metrics.json")
         }
     }
@@ -130,3 +142,6 @@ import Testing
         #expect(clinux_write_file("/dev/full", [1, 2, 3], 3, 0, 0) == -1 && errno == ENOSPC)
     }
 }
+
+/// An error of a type that does not adopt `CategorizedError`.
+private struct UncategorizedError: Error {}

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import Devices
 
 @Suite struct ConfigTests {
     /// The shipped config file documents every key with its default, commented out.
@@ -34,6 +35,14 @@ import Testing
         #expect(config.maxVoxels == 1_000_000 && config.concurrency == 2 && config.logLevel == .debug)
     }
 
+    /// The daemon spells devices as the CLI's `--device` does, `vulkan:N` included.
+    @Test func deviceTakesEveryCLISpelling() {
+        for (text, selection) in [("cpu", DeviceSelection.cpu), ("gpu", .gpu), ("vulkan", .vulkan(index: nil)), ("vulkan:1", .vulkan(index: 1))] {
+            let (config, problems) = DaemonConfig.parse("device = \"\(text)\"")
+            #expect(problems.isEmpty && config.device == selection)
+        }
+    }
+
     @Test func environmentOverridesDirectories() {
         let (config, problems) = DaemonConfig.parse("inbox = \"/a\"", environment: ["GANET_SEG_INBOX": "/b", "GANET_SEG_OUTBOX": "rel"])
         #expect(config.inbox == "/b")
@@ -56,7 +65,7 @@ import Testing
             "line 7: key 'settle_seconds' is set twice (first on line 4)",
             "line 8: cannot read value '/x' (strings need quotes)",
             "line 1: unknown key 'inbx' (did you mean 'inbox'?)",
-            "line 2: device: expected one of \"auto\", \"cpu\", \"gpu\", found \"tpu\"",
+            "line 2: device: expected one of \"auto\", \"cpu\", \"gpu\", \"vulkan\", \"vulkan:N\", found \"tpu\"",
             "line 3: concurrency: must be 1...64, got 0",
             "line 4: settle_seconds: expected a number of seconds, found a string",
             "line 6: marker: must be a plain file name, got \"a/b\"",

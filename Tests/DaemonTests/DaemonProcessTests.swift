@@ -7,6 +7,7 @@ import Pipeline
 import Synchronization
 import Testing
 @testable import Daemon
+import Platform
 
 /// End-to-end tests of the real `ganet-seg watch` process: a child process with a config file,
 /// a tiny U-Net and phantom studies, driven through NOTIFY_SOCKET, the spool and signals.

@@ -3,6 +3,7 @@ import Glibc
 import Pipeline
 import Testing
 @testable import Daemon
+import Platform
 
 @Suite struct DaemonTests {
     @Test func folderMovedInIsPublishedAndArchived() throws {

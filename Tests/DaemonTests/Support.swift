@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import Volumes
 @testable import Daemon
+import Platform
 
 /// Spool directories under a fresh temporary root, plus a staging folder on the same filesystem
 /// from which studies are moved into the inbox whole.

@@ -1,3 +1,4 @@
+import Devices
 import Logging
 
 /// One recognised config key: its name and how a TOML value sets it (nil, or what is wrong).
@@ -14,7 +15,7 @@ struct ConfigKey: Sendable {
         path("model", \.model),
         path("gan", \.gan, allowEmpty: true),
         fraction("anomaly_threshold", \.anomalyThreshold),
-        choice("device", \.device),
+        device("device", \.device),
         seconds("settle_seconds", \.settleSeconds),
         name("marker", \.marker),
         seconds("incomplete_timeout_seconds", \.incompleteTimeoutSeconds),
@@ -73,6 +74,17 @@ struct ConfigKey: Sendable {
                 return "expected one of \(allowed), found \(value.display)"
             }
             config[keyPath: keyPath] = choice
+            return nil
+        }
+    }
+
+    private static func device(_ name: String, _ keyPath: WritableKeyPath<DaemonConfig, DeviceSelection> & Sendable) -> ConfigKey {
+        ConfigKey(name: name) { config, value in
+            guard case .string(let s) = value, let selection = DeviceSelection(s) else {
+                let allowed = DeviceSelection.spellings.map { "\"\($0)\"" }.joined(separator: ", ")
+                return "expected one of \(allowed), found \(value.display)"
+            }
+            config[keyPath: keyPath] = selection
             return nil
         }
     }

@@ -1,7 +1,9 @@
+import Devices
 import Glibc
 import Logging
 import Metrics
 import Pipeline
+import Platform
 import Volumes
 
 /// The daemon's settings, read from a flat TOML file (see config/ganet-seg.toml for the documented
@@ -9,8 +11,6 @@ import Volumes
 public struct DaemonConfig: Sendable, Equatable {
     /// What happens to a study's input once its outputs are published.
     public enum InputRetention: String, Sendable, CaseIterable { case archive, delete }
-    /// Compute device: a Vulkan GPU when present, or forced CPU or GPU.
-    public enum Device: String, Sendable, CaseIterable { case auto, cpu, gpu }
 
     public var inbox = "/var/lib/ganet-seg/inbox"
     public var work = "/var/lib/ganet-seg/work"
@@ -23,7 +23,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var gan = ""
     /// Study-level detection threshold on the anomaly score (with `gan`).
     public var anomalyThreshold = 0.5
-    public var device = Device.auto
+    /// Compute device, spelt as the CLI's `--device`: `auto`, `cpu`, `gpu`, `vulkan` or `vulkan:N`.
+    public var device = DeviceSelection.auto
     /// Quiet time after the last change before a study copied in file by file is considered.
     public var settleSeconds = 5.0
     /// A file whose appearance inside a study folder marks it complete at once.

@@ -1,25 +1,24 @@
 import CLinux
-import Compute
-import Pipeline
-import Reports
-import Volumes
+import Platform
 
-/// How the daemon sees any error thrown while handling a study: a stage, a short reason code, a
-/// one-line detail and whether to retry.
+/// How the daemon sees any error thrown while handling a study: a stage, its category, a short
+/// reason code and a one-line detail. Retry or failed/ follows from the category alone.
 struct FailureClassification: Equatable {
     var stage: String
+    var category: FailureCategory
     var reason: String
     var detail: String
-    var isTransient: Bool
 
     init(_ error: any Error, defaultStage: String) {
-        let classified = error as? ClassifiedError
-        stage = classified?.stage ?? defaultStage
-        isTransient = classified?.isTransient ?? false
+        stage = (error as? any CategorizedError)?.stage ?? defaultStage
+        category = FailureCategory(of: error)
         let underlying = (error as? ProcessingFailure)?.underlying ?? error
         reason = Self.reasonCode(underlying)
         detail = String(describing: underlying).split(whereSeparator: \.isNewline).joined(separator: " ")
     }
+
+    /// Whether a later attempt at the same study may succeed: the input is not to blame.
+    var isRetryable: Bool { category.isRetryable }
 
     /// The enum case name ("missingModality"), the errno name for system errors, else the type
     /// name: stable and greppable, without paths.
@@ -30,48 +29,4 @@ struct FailureClassification: Equatable {
         }
         return "\(type(of: error))"
     }
-}
-
-extension StudyError: ClassifiedError {
-    public var stage: String {
-        if case .unreadableVolume = self { return "read" }
-        return "validate"
-    }
-
-    public var isTransient: Bool { false }
-}
-
-extension VolumeError: ClassifiedError {
-    public var stage: String {
-        if case .writeFailed = self { return "write" }
-        return "read"
-    }
-
-    /// Output write failures (full disk, quota) may clear; bad input files never do.
-    public var isTransient: Bool {
-        if case .writeFailed = self { return true }
-        return false
-    }
-}
-
-/// Writing a report can fail for a full disk like any output.
-extension ReportError: ClassifiedError {
-    public var stage: String { "report" }
-
-    public var isTransient: Bool {
-        switch self {
-        case .png(.writeFailed(_, let code)), .folderFailed(_, let code): SystemError.isTransient(code)
-        default: false
-        }
-    }
-}
-
-/// A compute device that failed (lost, out of memory) may work again: the processor reopens it.
-extension DeviceFailure: ClassifiedError {
-    public var stage: String { "segment" }
-    public var isTransient: Bool { true }
-}
-
-extension SystemError: ClassifiedError {
-    public var stage: String { "spool" }
 }

@@ -7,6 +7,9 @@ struct FailureReport: Encodable {
     var stage: String
     var reason: String
     var detail: String
+    /// The `FailureCategory`: badInput, outputNotWritable, transient or internal.
+    var category: String
+    /// Whether the daemon would have tried again (it gave up after `attempts`).
     var transient: Bool
     var attempts: Int
     var time: String
@@ -17,7 +20,8 @@ struct FailureReport: Encodable {
         stage = failure.stage
         reason = failure.reason
         detail = failure.detail
-        transient = failure.isTransient
+        category = failure.category.rawValue
+        transient = failure.isRetryable
         self.attempts = attempts
         time = utcTimestamp()
         self.software = software

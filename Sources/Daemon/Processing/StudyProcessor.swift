@@ -1,8 +1,10 @@
+import Platform
+
 /// What the daemon runs on each claimed study: the segmenter, or a stand-in in tests.
 ///
 /// `process` is called on a dedicated worker thread (never on the Swift concurrency pool) and may
-/// block for as long as the study takes. Errors it throws are classified with `ClassifiedError`
-/// when they conform; anything else is treated as a permanent failure of the "process" stage.
+/// block for as long as the study takes. Errors it throws are classified by their `CategorizedError`
+/// category when they adopt it; anything else is an internal, permanent failure of the "process" stage.
 public protocol StudyProcessor: Sendable {
     /// Segments the study folder at `input`, writing every output file into the existing empty
     /// folder `output`. `progress` takes short human-readable notes ("segment 40/155"); they show in
@@ -27,26 +29,16 @@ public struct ProcessingSummary: Sendable {
     }
 }
 
-/// An error that knows where processing stopped and whether trying the same study again later can
-/// succeed (a full disk can clear; a missing modality cannot). Processors' error types adopt it;
-/// the daemon reads it to choose between retry and failed/.
-public protocol ClassifiedError: Error, CustomStringConvertible {
-    /// The stage that failed, e.g. "validate", "read", "segment", "write".
-    var stage: String { get }
-    /// True when a later attempt may succeed with the same input.
-    var isTransient: Bool { get }
-}
-
-/// A processor's error wrapped with an explicit stage and transience, for errors whose type does
-/// not adopt `ClassifiedError`.
-public struct ProcessingFailure: ClassifiedError {
+/// A processor's error wrapped with an explicit stage and category, for errors whose type does
+/// not adopt `CategorizedError` or that the daemon sees differently.
+public struct ProcessingFailure: CategorizedError {
     public let stage: String
-    public let isTransient: Bool
+    public let category: FailureCategory
     public let underlying: any Error
 
-    public init(stage: String, isTransient: Bool = false, _ underlying: any Error) {
+    public init(stage: String, category: FailureCategory = .badInput, _ underlying: any Error) {
         self.stage = stage
-        self.isTransient = isTransient
+        self.category = category
         self.underlying = underlying
     }
 

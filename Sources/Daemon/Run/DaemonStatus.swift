@@ -1,3 +1,4 @@
+import Platform
 import Synchronization
 
 /// What the workers are doing and what they have done: the source of STATUS= and of the watchdog's

@@ -1,3 +1,5 @@
+import Platform
+
 /// The studies workers hold right now, so that a stop can abandon them cleanly: a study is either
 /// still processing (and may be abandoned: outputs discarded, input back to the inbox) or being
 /// published or failed (a few renames, always allowed to finish). The two never overlap.

@@ -1,4 +1,5 @@
 import Logging
+import Platform
 import Synchronization
 
 /// The inbox daemon: recovers what a previous run left, watches the inbox, runs studies through a

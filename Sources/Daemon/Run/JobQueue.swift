@@ -1,3 +1,5 @@
+import Platform
+
 /// Studies waiting for a worker: ready ones from the inbox, recovered or retried ones from work/.
 /// A study is queued at most once at a time (the watcher may report one twice).
 final class JobQueue: Sendable {

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Pipeline
+import Platform
 
 /// Takes one job from claim to published output, or to failed/ with error.json, or back to the
 /// queue for a retry. Runs on a worker thread.
@@ -74,7 +75,7 @@ struct StudyRunner: Sendable {
         do {
             attempts = try spool.recordAttempt(name)
             if attempts > config.maxAttempts {
-                throw ProcessingFailure(stage: "process", DaemonFailure.tooManyAttempts(attempts - 1))
+                throw ProcessingFailure(stage: "process", category: .internal, DaemonFailure.tooManyAttempts(attempts - 1))
             }
             try StudyID.validate(name)
             let bytes = try FileSystem.totalBytes(input)
@@ -132,7 +133,7 @@ struct StudyRunner: Sendable {
         let failure = FailureClassification(error, defaultStage: "process")
         var metadata: Logger.Metadata = [LogKey.stage: "\(failure.stage)", LogKey.error: "\(failure.reason)",
                                          LogKey.durationMS: "\(milliseconds(since: start))"]
-        if failure.isTransient && attempts < config.maxAttempts {
+        if failure.isRetryable && attempts < config.maxAttempts {
             let delay = config.retryBackoffSeconds * Double(1 << min(attempts - 1, 16))
             logger.warning("attempt \(attempts) failed, retrying in \(delay) s: \(failure.detail)", metadata: metadata)
             return Disposition(outcome: .retried, next: JobQueue.Job(name: name, origin: .work, notBefore: monotonicSeconds() + delay))

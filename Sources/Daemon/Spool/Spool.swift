@@ -1,5 +1,6 @@
 import Glibc
 import Pipeline
+import Platform
 
 /// The spool directories and the moves between them, with Maildir semantics: a study changes state
 /// only by rename, outputs are built in a hidden folder of the outbox and renamed into place whole,
@@ -44,10 +45,12 @@ struct Spool: Sendable {
         do {
             try FileSystem.rename(inbox + "/" + name, to: target)
             return .claimed(target)
-        } catch let error as SystemError where error.code == ENOENT {
-            return .gone
-        } catch let error as SystemError where error.code == EEXIST || error.code == ENOTEMPTY {
-            return .busy
+        } catch {
+            switch error.code {
+            case ENOENT: return .gone
+            case EEXIST, ENOTEMPTY: return .busy
+            default: throw error
+            }
         }
     }
 

@@ -1,5 +1,5 @@
 import Glibc
-import Pipeline
+import Platform
 
 /// An exclusive lock (flock) on the work/ directory itself for as long as a daemon runs: a second
 /// daemon on the same spool would delete the first one's temporary outputs and process its studies

@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 
 /// Write end of the pipe the signal handler writes to; set once before the handler is installed.
 nonisolated(unsafe) private var stopSignalPipe: Int32 = -1

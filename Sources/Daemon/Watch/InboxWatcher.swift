@@ -1,6 +1,6 @@
 import Glibc
-import Pipeline
 import Logging
+import Platform
 
 /// Watches the inbox with inotify on a thread of its own and reports each study folder once it is
 /// complete: at once when moved in whole (from outside the inbox or from a hidden name in it) or

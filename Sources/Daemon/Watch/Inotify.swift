@@ -1,5 +1,5 @@
 import Glibc
-import Pipeline
+import Platform
 
 /// A non-blocking inotify instance: add and remove watches, drain pending events.
 final class Inotify {

@@ -1,4 +1,5 @@
 import Pipeline
+import Platform
 import Volumes
 
 /// Decides whether a study folder that is being copied in file by file is complete.

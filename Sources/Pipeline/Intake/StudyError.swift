@@ -1,7 +1,8 @@
+import Platform
 import Volumes
 
 /// Why a study folder was rejected: one precise reason, naming the file at fault.
-public enum StudyError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum StudyError: CategorizedError, Equatable, Sendable {
     case notAFolder(path: String)
     case invalidStudyID(name: String, reason: String)
     case missingModality(Modality, folder: String)
@@ -30,5 +31,14 @@ public enum StudyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadableVolume(let error): error.description
         case .invalidLabels(let file, let detail): "\(file): not a label volume: \(detail)"
         }
+    }
+}
+
+extension StudyError {
+    public var category: FailureCategory { .badInput }
+
+    public var stage: String {
+        if case .unreadableVolume = self { return "read" }
+        return "validate"
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 import Volumes
 
 /// A study folder whose files have been found and checked, before any voxel is read.
@@ -61,7 +62,7 @@ public struct StudyFolder: Sendable, Equatable {
     }
 
     private static func entries(of folder: String) throws -> [String] {
-        do { return try directoryEntries(folder) } catch { throw StudyError.notAFolder(path: folder) }
+        do { return try FileSystem.list(folder) } catch { throw StudyError.notAFolder(path: folder) }
     }
 
     /// Checks that the four modalities (and the ground truth) share dims and affine within
@@ -98,20 +99,6 @@ func niftiStem(_ name: String) -> String? {
         return String(lower.dropLast(ext.count))
     }
     return nil
-}
-
-/// Names in `path` other than "." and "..", sorted (never following what they point to).
-public func directoryEntries(_ path: String) throws -> [String] {
-    guard let dir = opendir(path) else { throw SystemError("opendir", path) }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names.sorted()
 }
 
 private func fileKind(_ mode: mode_t) -> String {

@@ -1,6 +1,5 @@
-import CLinux
-import FoundationEssentials
 import Glibc
+import Platform
 
 /// Publishes finished output folders with Maildir semantics: one atomic rename, so a reader of the
 /// outbox sees a study completely or not at all, and never over an existing name: a second study
@@ -11,38 +10,36 @@ public enum Publisher {
     /// published folder with empty files, and once this returns the caller may remove the input.
     @discardableResult
     public static func publish(_ temporary: String, into outbox: String, id: String) throws -> String {
-        try syncFilesystem(of: temporary)
+        try FileSystem.syncFilesystem(of: temporary)
         let published = try moveAside(temporary, into: outbox, as: id)
-        try syncFilesystem(of: outbox)
+        try FileSystem.syncFilesystem(of: outbox)
         return published
     }
 
-    private static func syncFilesystem(of directory: String) throws {
-        guard clinux_syncfs(directory) == 0 else { throw SystemError("syncfs", directory) }
-    }
-
     /// Moves `from` into `directory` as `name`, or `name.1`, `name.2`... when taken; returns the
-    /// new path. renameat2(RENAME_NOREPLACE) makes the check and the move one atomic step.
+    /// new path. The no-replace rename makes the check and the move one atomic step.
     @discardableResult
-    public static func moveAside(_ from: String, into directory: String, as name: String) throws -> String {
+    public static func moveAside(_ from: String, into directory: String, as name: String) throws(SystemError) -> String {
         var n = 0
         while true {
             let target = directory + "/" + (n == 0 ? name : "\(name).\(n)")
-            if clinux_rename_noreplace(from, target) == 0 { return target }
-            guard errno == EEXIST || errno == ENOTEMPTY else { throw SystemError("rename to \(target)", from) }
-            n += 1
+            do { try FileSystem.rename(from, to: target) } catch where error.code == EEXIST || error.code == ENOTEMPTY {
+                n += 1
+                continue
+            }
+            return target
         }
     }
 
     /// Removes an unpublished temporary folder and everything in it.
     public static func discard(_ temporary: String) {
-        try? FileManager.default.removeItem(atPath: temporary)
+        try? FileSystem.removeTree(temporary)
     }
 
     /// A fresh hidden folder inside `outbox` to build a study's outputs in.
     public static func temporaryFolder(in outbox: String, id: String) throws -> String {
         let path = "\(outbox)/.tmp-\(id)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(path, 0o755) == 0 else { throw SystemError("mkdir", path) }
+        try FileSystem.makeDirectory(path, mode: 0o755)
         return path
     }
 }

@@ -1,5 +1,6 @@
 import Compute
 import Networks
+import Platform
 
 /// A pre-trained inpainting GAN (`ganet-seg pretrain-gan`) loaded frozen for joint training or
 /// anomaly maps, with the modalities it sees and what metrics.json reports about it.
@@ -56,7 +57,9 @@ public struct GANModel: @unchecked Sendable {
 }
 
 /// A weights file that loads but cannot be used as asked (bad metadata).
-public struct ModelFileError: Error, CustomStringConvertible {
+public struct ModelFileError: CategorizedError {
     public var description: String
+    public var category: FailureCategory { .badInput }
+    public var stage: String { "load" }
     public init(_ description: String) { self.description = description }
 }

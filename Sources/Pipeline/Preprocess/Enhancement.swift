@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 
 /// The intensity enhancement of the paper's appendix C, as the authors' code implements it
 /// (`Img_proc` in their GANNet-Seg repository), applied to values already scaled to 0...1:
@@ -47,7 +48,10 @@ public struct Enhancement: Sendable, Equatable {
     }
 }
 
-public enum PreprocessingError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum PreprocessingError: CategorizedError, Equatable, Sendable {
+    public var category: FailureCategory { .badInput }
+    public var stage: String { "preprocess" }
+
     case invalidLambda(Double)
     case emptyBrain(study: String)
     case invalidPercentiles(Double, Double)

@@ -1,7 +1,6 @@
-import CLinux
 import FoundationEssentials
-import Glibc
 import Metrics
+import Platform
 import Reports
 import Volumes
 
@@ -189,22 +188,11 @@ public struct Segmenter {
     }
 }
 
-/// Writes `value` as pretty, key-sorted JSON (temporary file, then rename).
+/// Writes `value` as pretty, key-sorted JSON, atomically.
 public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     var data = try encoder.encode(value)
     data.append(0x0A)
-    let temporary = path + ".tmp"
-    let written = data.withUnsafeBytes { clinux_write_file(temporary, $0.baseAddress, $0.count, 0, 0) }
-    guard written == 0 else {
-        let error = SystemError("write", temporary)
-        unlink(temporary)
-        throw error
-    }
-    guard rename(temporary, path) == 0 else {
-        let error = SystemError("rename", temporary)
-        unlink(temporary)
-        throw error
-    }
+    try FileSystem.writeAtomically([UInt8](data), to: path)
 }

@@ -1,6 +1,6 @@
 import Glibc
 
-/// This process's environment variables (for `DaemonConfig.load`, `ServiceNotifier`, `LogOutput`).
+/// This process's environment variables, read once at the edge (the CLI and the daemon's entry point) and passed down.
 public func processEnvironment() -> [String: String] {
     var result: [String: String] = [:]
     var entry = environ

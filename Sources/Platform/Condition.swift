@@ -3,12 +3,12 @@ import Glibc
 /// State behind a mutex with a condition variable, for threads that block until the state allows
 /// them to go on (a worker waiting for a job, a stop waiting for workers), with deadlines on the
 /// monotonic clock.
-final class Condition<State>: @unchecked Sendable {
+public final class Condition<State>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var state: State
 
-    init(_ state: State) {
+    public init(_ state: State) {
         self.state = state
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
@@ -26,7 +26,7 @@ final class Condition<State>: @unchecked Sendable {
     }
 
     /// Runs `body` on the state and wakes every waiter (the state may have changed).
-    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    public func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer {
             pthread_cond_broadcast(condition)
@@ -37,7 +37,7 @@ final class Condition<State>: @unchecked Sendable {
 
     /// Waits until `body` returns non-nil or `deadline` (monotonic seconds) passes; `body` runs
     /// with the lock held after each wake-up. Returns its result, or nil on time-out.
-    func wait<R>(until deadline: Double, _ body: (inout State) -> R?) -> R? {
+    public func wait<R>(until deadline: Double, _ body: (inout State) -> R?) -> R? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while true {

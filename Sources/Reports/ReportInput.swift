@@ -43,6 +43,9 @@ public struct ReportInput: Sendable {
     /// Lines shown on the overview page under the volumes, above the images: the model's caveat
     /// and provenance (`Pipeline`'s segmenter fills them from the weights file).
     public var notes: [String] = []
+    /// The GAN module's page (`anomaly.png`), when the study was segmented with a GAN; its labels are
+    /// set to `labels` when drawn.
+    public var anomaly: AnomalyPageInput?
 
     public init(studyID: String, dims: [Int], spacing: [Double], flair: [Float], t1ce: [Float], labels: [UInt8],
                 orientation: DisplayOrientation = DisplayOrientation()) {

@@ -42,14 +42,17 @@ public struct ReportRenderer: Sendable {
         }
     }
 
+    /// File name of the GAN module's page.
+    public static let anomalyFileName = "anomaly.png"
+
     /// File name of the per-slice page for slice `z`.
     public static func sliceFileName(_ z: Int) -> String {
         let digits = String(z)
         return "slice_" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits + ".png"
     }
 
-    /// Draws every page, the overview first and then slices in ascending z, hands each to `finish` as soon as
-    /// it is drawn and returns what `finish` made of them, in page order; the first error in page order is
+    /// Draws every page, the overview first, then slices in ascending z, then the anomaly page when there is
+    /// one; hands each to `finish` as soon as it is drawn and returns what `finish` made of them, in page order; the first error in page order is
     /// thrown. Pages are independent, so they are drawn and finished in parallel, one per core, which also
     /// bounds memory to a page per core (plus whatever `finish` keeps).
     func renderPages<T: Sendable>(_ input: ReportInput, _ finish: @Sendable (String, PNGImage) throws(ReportError) -> T)
@@ -57,16 +60,22 @@ public struct ReportRenderer: Sendable {
         let study = try PreparedStudy(input)
         let tiles = study.tiles(longSide: sliceTileSize)
         let slices = study.tumourArea.indices.filter { study.tumourArea[$0] > 0 }
-        /// Page 0 is the overview, page i the slice page of `slices[i - 1]`.
+        /// Page 0 is the overview, page i the slice page of `slices[i - 1]`, the last the anomaly page.
         @Sendable func page(_ index: Int) throws(ReportError) -> T {
             guard index > 0 else { return try finish("overview.png", overviewSheet(study).render()) }
+            guard index <= slices.count else {
+                var anomaly = input.anomaly!
+                anomaly.labels = input.labels
+                return try finish(Self.anomalyFileName, AnomalyPage.render(anomaly))
+            }
             let z = slices[index - 1]
             let sheet = Sheet(title: "\(input.studyID)  " + Sheet.sliceNumber(z: z, slices: input.dims[2]), subtitles: study.subtitles,
                               pairs: [pair(tiles, z: z)], columns: 1,
                               tileWidth: tiles.geometry.width, tileHeight: tiles.geometry.height)
             return try finish(Self.sliceFileName(z), sheet.render())
         }
-        let results = (0..<slices.count + 1).parallelMap { index in Result { () throws(ReportError) in try page(index) } }
+        let pages = slices.count + 1 + (input.anomaly == nil ? 0 : 1)
+        let results = (0..<pages).parallelMap { index in Result { () throws(ReportError) in try page(index) } }
         return try results.map { result throws(ReportError) in try result.get() }
     }
 

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import Networks
 import Pipeline
+import Platform
 import Randomness
 
 /// Settings of the GAN's pre-training on normal brains.

@@ -2,6 +2,7 @@ import Compute
 import Glibc
 import Networks
 import Pipeline
+import Platform
 import Randomness
 
 /// Dice of the BraTS regions, from class maps (0 background, 1 NCR, 2 ED, 3 ET).

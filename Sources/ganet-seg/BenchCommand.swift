@@ -52,23 +52,26 @@ struct Bench: ParsableCommand {
         try reportingErrors {
             let backend = try device.makeBackend()
             let loadedModel = try benchModel(backend)
-            let folder = try StudyFolder(path: study)
+            var options = SegmenterOptions()
+            options.batchSize = batchSize
+            let segmenter = Segmenter(model: loadedModel, options: options)
             var loaded: Study?
             var prepared: PreprocessedStudy?
             var classes: [UInt8] = []
-            let reportFolder = "/tmp/ganet-seg-bench-\(getpid())"
-            try FileSystem.makeDirectories(reportFolder)
-            defer { Publisher.discard(reportFolder) }
+            var mask: SegmentationMask?
+            let outputFolder = "/tmp/ganet-seg-bench-\(getpid())"
+            try FileSystem.makeDirectories(outputFolder)
+            defer { Publisher.discard(outputFolder) }
             let predictor = SlicePredictor(model: loadedModel, batchSize: batchSize)
 
-            print("study \(folder.id), model \(loadedModel.name), \(backend.deviceName), \(runs) runs")
+            // The stages are Segmenter's own, so each line times exactly what `segment` runs.
+            print("study \(study), model \(loadedModel.name), \(backend.deviceName), \(runs) runs")
             print("stage                                   min (s)  median (s)")
-            try time("read (4 modalities + labels)") { loaded = try Study.load(folder) }
-            try time("preprocess") { prepared = try Preprocessor()(loaded!) }
-            let forward = try time("U-Net forward, all brain slices") { classes = predictor.predict(prepared!) }
+            try time("read (4 modalities + labels)") { loaded = try segmenter.read(study) }
+            try time("preprocess") { prepared = try segmenter.preprocess(loaded!) }
+            let forward = try time("predict (U-Net, all brain slices)") { classes = try segmenter.predict(prepared!) }
             let residentInputs = try residentBatches(predictor, prepared!)
             let resident = try time("U-Net forward alone, input resident") { try forwardAlone(loadedModel, residentInputs) }
-            try backend.synchronize()  // a device that failed gave meaningless labels
             // Right after the timed passes, while the GPU still runs at its working clocks.
             var kernelTimes: [VulkanBackend.KernelTime]?
             if profile, let gpu = backend as? VulkanBackend {
@@ -76,16 +79,11 @@ struct Bench: ParsableCommand {
                 _ = predictor.predict(prepared!)
                 kernelTimes = try gpu.kernelTimes()
             }
+            try time("postprocess (labels, lesion filter, uncrop)") { mask = segmenter.postprocess(classes, of: prepared!) }
             if let truth = loaded!.groundTruth {
-                let g = truth.geometry
-                let reference = LabelMap(dims: g.dims, spacing: g.spacing, labels: truth.voxels.map { UInt8($0) })
-                let prediction = LabelMap(dims: g.dims, spacing: g.spacing, labels: prepared!.uncrop(classes.map { $0 == 3 ? 4 : $0 }))
-                try time("BraTS evaluation (WT, TC, ET)") { _ = try Evaluator().evaluate(prediction: prediction, reference: reference) }
+                try time("evaluate (BraTS WT, TC, ET)") { _ = try segmenter.evaluate(mask!, against: truth) }
             }
-            try time("post-process + report PNGs") {
-                let labels = prepared!.uncrop(classes.map { $0 == 3 ? 4 : $0 })
-                _ = try ReportRenderer().write(ReportInput(study: loaded!, labels: labels), to: reportFolder)
-            }
+            try time("write (mask, report PNGs)") { try segmenter.write(loaded!, mask: mask!, anomaly: nil, into: outputFolder) }
 
             if let kernelTimes, let gpu = backend as? VulkanBackend { printProfile(kernelTimes, statistics: gpu.pipelineStatistics()) }
             if checkAgainstCPU {

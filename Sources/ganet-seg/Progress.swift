@@ -1,5 +1,6 @@
 import Glibc
 import Pipeline
+import Platform
 
 /// Progress of long work: a redrawn bar with rate and ETA on a terminal, plain lines otherwise
 /// (logs and journald should get one line per step, not control characters).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Phantoms
+import Pipeline
 import Platform
 import Randomness
 import Synthesis
@@ -89,7 +90,8 @@ extension Synth {
             for (suffix, image) in zip(Phantom.suffixes, study.images) {
                 try writer.write(image, like: geometry, as: .float32, to: "\(folder)/\(id)\(suffix).nii.gz")
             }
-            try writer.write(study.classes.map { $0 == 3 ? 4 : Float($0) }, like: geometry, as: .uint8,
+            let labels = Postprocessor(convention: .brats2020)
+            try writer.write(study.classes.map { Float(labels.label(ofClass: $0)) }, like: geometry, as: .uint8,
                              to: "\(folder)/\(id)_seg.nii.gz")
             progress.advance(detail: "\(id) from \(recipe.name)")
         }

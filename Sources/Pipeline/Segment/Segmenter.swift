@@ -42,11 +42,12 @@ public struct SegmenterOptions: Sendable {
     public init() {}
 }
 
-/// Segments one study end to end: read, preprocess, predict, post-process (classes to BraTS
-/// labels, uncrop), then write `<id>_seg.nii.gz`, `report/*.png` and `metrics.json` into a folder.
+/// Segments one study end to end, in the stages of `Stage`: read, preprocess, predict, anomaly
+/// (with a GAN), postprocess, evaluate (with a ground truth), write. Each stage is a method of its
+/// own, so `bench` times exactly what `segment` runs.
 ///
-/// The folder is the caller's to publish (`Publisher`): the CLI and the daemon both build outputs
-/// in a hidden temporary folder and rename it whole.
+/// The output folder is the caller's to publish (`Publisher`): the CLI and the daemon both build
+/// outputs in a hidden temporary folder and rename it whole.
 public struct Segmenter {
     public let model: SegmentationModel
     public var options: SegmenterOptions
@@ -56,7 +57,7 @@ public struct Segmenter {
         self.options = options
     }
 
-    /// The stages, in order, as `progress` names them.
+    /// The stages, in order, as `progress` and metrics.json's timings name them.
     public enum Stage: String, Sendable, CaseIterable {
         case read, preprocess, predict, anomaly, postprocess, evaluate, write
     }
@@ -66,114 +67,89 @@ public struct Segmenter {
     @discardableResult
     public func segment(studyAt studyPath: String, into output: String,
                         progress: (Stage, Double) -> Void = { _, _ in }) throws -> MetricsDocument {
-        var timings: [String: Double] = [:]
-        var stopwatch = Stopwatch()
-        func lap(_ stage: Stage) { timings[stage.rawValue] = stopwatch.lap() * 1000 }
+        var clock = StageClock()
+        func stage<T>(_ stage: Stage, _ body: () throws -> T) rethrows -> T {
+            progress(stage, 0)
+            return try clock.time(stage, body)
+        }
+        let study = try stage(.read) { try read(studyPath) }
+        let prepared = try stage(.preprocess) { try preprocess(study) }
+        let classes = try stage(.predict) { try predict(prepared) { progress(.predict, $0) } }
+        let anomaly = try options.gan.map { gan in
+            try stage(.anomaly) { try detectAnomalies(gan, in: prepared, of: study, classes: classes) { progress(.anomaly, $0) } }
+        }
+        let mask = stage(.postprocess) { postprocess(classes, of: prepared) }
+        let evaluation = try study.groundTruth.map { truth in try stage(.evaluate) { try evaluate(mask, against: truth) } }
+        try stage(.write) { try write(study, mask: mask, anomaly: anomaly, into: output) }
+        return try writeMetrics(study, mask: mask, evaluation: evaluation, anomaly: anomaly?.summary,
+                                timings: clock.millisecondsTotalled(), into: output)
+    }
 
-        progress(.read, 0)
-        let folder = try StudyFolder(path: studyPath)
-        let study = try Study.load(folder, reader: NIfTIReader(limits: options.readLimits))
-        lap(.read)
+    // MARK: Stages
 
-        progress(.preprocess, 0)
-        let prepared = try Preprocessor(options: options.preprocessing)(study)
-        lap(.preprocess)
+    /// Reads the study folder's volumes within the read limits.
+    public func read(_ studyPath: String) throws -> Study {
+        try Study.load(try StudyFolder(path: studyPath), reader: NIfTIReader(limits: options.readLimits))
+    }
 
-        let predictor = SlicePredictor(model: model, batchSize: options.batchSize)
-        let classes = predictor.predict(prepared) { done, total in progress(.predict, Double(done) / Double(total)) }
+    public func preprocess(_ study: Study) throws -> PreprocessedStudy {
+        try Preprocessor(options: options.preprocessing)(study)
+    }
+
+    /// The U-Net's class per window voxel; `progress` in 0...1.
+    public func predict(_ study: PreprocessedStudy, progress: (Double) -> Void = { _ in }) throws -> [UInt8] {
+        let classes = SlicePredictor(model: model, batchSize: options.batchSize)
+            .predict(study) { done, total in progress(Double(done) / Double(total)) }
         // A device that failed mid-way returned meaningless labels: stop before anything is written.
         try model.backend.synchronize()
-        lap(.predict)
+        return classes
+    }
 
-        var anomalyMap: [Float]?
-        var anomalyPage: AnomalyPageInput?
-        if let gan = options.gan {
-            progress(.anomaly, 0)
-            let mapper = AnomalyMapper(model: gan, batchSize: options.batchSize)
-            let windowMap = mapper.map(prepared) { done, total in progress(.anomaly, Double(done) / Double(total) * 0.9) }
-            let dims = study.geometry.dims
-            anomalyMap = prepared.toInputGrid(windowMap, background: 0)
-            // The report page: a few slices, their pseudo-healthy inpainting under the U-Net's mask.
-            let shown = AnomalyMapper.reportSlices(prepared, classes: classes, map: windowMap)
-            let inpainted = mapper.inpaint(prepared, classes: classes, slices: shown)
-            let first = gan.channels[0]
-            anomalyPage = AnomalyPageInput(
-                studyID: study.id, dims: dims, spacing: study.geometry.spacing,
-                orientation: DisplayOrientation(affine: study.geometry.affine), modality: gan.modalities[0].displayName,
-                original: prepared.toInputGrid(prepared.channels[first], background: 0),
-                labels: [], inpainted: prepared.toInputGrid(inpainted, background: 0),
-                anomaly: anomalyMap!, slices: shown.map(prepared.inputSlice))
-            try gan.backend.synchronize()
-            lap(.anomaly)
-        }
+    public func detectAnomalies(_ gan: GANModel, in prepared: PreprocessedStudy, of study: Study, classes: [UInt8],
+                                progress: (Double) -> Void = { _ in }) throws -> AnomalyDetector.Finding {
+        try AnomalyDetector(gan: gan, batchSize: options.batchSize, threshold: options.anomalyThreshold)(
+            prepared, of: study, classes: classes, progress: progress)
+    }
 
-        progress(.postprocess, 0)
-        // Filtered and measured over the crop window (no tumour lies outside it), then put back.
-        let windowMap = LabelMap(dims: prepared.window.size, spacing: study.geometry.spacing,
-                                 labels: classes.map(label(ofClass:)))
-            .removingLesions(smallerThan: options.minimumLesionVoxels, fractionOfLargest: options.minimumLesionFraction,
-                             convention: options.outputConvention)
-        var regions: [String: MetricsDocument.RegionSummary] = [:]
-        for region in Region.allCases {
-            let (voxels, lesions) = region.extent(in: windowMap, convention: options.outputConvention)
-            regions[region.rawValue] = .init(volumeML: Double(voxels) * study.geometry.voxelVolume / 1000, lesions: lesions)
-        }
-        let map = LabelMap(dims: study.geometry.dims, spacing: study.geometry.spacing, labels: prepared.uncrop(windowMap.labels))
-        let labels = map.labels
-        lap(.postprocess)
+    public func postprocess(_ classes: [UInt8], of study: PreprocessedStudy) -> SegmentationMask {
+        Postprocessor(convention: options.outputConvention, minimumLesionVoxels: options.minimumLesionVoxels,
+                      minimumLesionFraction: options.minimumLesionFraction)(classes, of: study)
+    }
 
-        var evaluation: Evaluation?
-        if let truth = study.groundTruth {
-            progress(.evaluate, 0)
-            let reference = LabelMap(dims: truth.dims, spacing: truth.geometry.spacing, labels: truth.voxels.map { UInt8($0) })
-            evaluation = try Evaluator().evaluate(prediction: map, reference: reference)
-            lap(.evaluate)
-        }
+    /// The BraTS metrics of the mask against the study's ground truth.
+    public func evaluate(_ mask: SegmentationMask, against truth: Volume) throws -> Evaluation {
+        let reference = LabelMap(dims: truth.dims, spacing: truth.geometry.spacing, labels: truth.voxels.map { UInt8($0) })
+        return try Evaluator().evaluate(prediction: mask.labels, reference: reference)
+    }
 
-        progress(.write, 0)
-        try NIfTIWriter().write(labels.map(Float.init), like: study.geometry, as: .uint8,
-                                to: "\(output)/\(study.id)_seg.nii.gz")
-        if let anomalyMap {
-            try NIfTIWriter().write(anomalyMap, like: study.geometry, as: .float32,
-                                    to: "\(output)/\(study.id)_anomaly.nii.gz")
+    /// Writes `<id>_seg.nii.gz`, `<id>_anomaly.nii.gz` (with a GAN) and the report into `output`.
+    public func write(_ study: Study, mask: SegmentationMask, anomaly: AnomalyDetector.Finding?, into output: String) throws {
+        let labels = mask.labels.labels
+        try NIfTIWriter().write(labels.map(Float.init), like: study.geometry, as: .uint8, to: "\(output)/\(study.id)_seg.nii.gz")
+        if let anomaly {
+            try NIfTIWriter().write(anomaly.map, like: study.geometry, as: .float32, to: "\(output)/\(study.id)_anomaly.nii.gz")
         }
         var report = ReportInput(study: study, labels: labels)
         report.notes = model.caveat
+        report.anomaly = anomaly?.page
         _ = try ReportRenderer().write(report, to: output + "/report")
-        if var page = anomalyPage {
-            page.labels = labels
-            let image = try AnomalyPage.render(page)
-            do throws(PNGError) { try image.write(to: output + "/report/anomaly.png") } catch {
-                throw ReportError.png(error)
-            }
-        }
-        lap(.write)
-        timings["total"] = stopwatch.total * 1000
+    }
 
-        var anomaly: MetricsDocument.Anomaly?
-        if let anomalyMap, let gan = options.gan {
-            let scores = AnomalyMapper.sliceScores(anomalyMap, dims: study.geometry.dims)
-            let studyScore = scores.max() ?? 0
-            anomaly = .init(sliceScores: scores, studyScore: studyScore, detected: studyScore >= options.anomalyThreshold,
-                            threshold: options.anomalyThreshold, gan: .init(name: gan.name, sha256: gan.sha256))
-        }
+    /// metrics.json: what was segmented with what, the stage timings, the regions and the scores.
+    private func writeMetrics(_ study: Study, mask: SegmentationMask, evaluation: Evaluation?, anomaly: MetricsDocument.Anomaly?,
+                              timings: [String: Double], into output: String) throws -> MetricsDocument {
         var document = MetricsDocument(
             studyID: study.id, created: Self.timestamp(),
             software: .init(name: "ganet-seg", version: options.softwareVersion),
             model: .init(name: model.name, sha256: model.sha256, trainingData: model.metadata["training_data"]),
             device: model.backend.deviceName,
-            input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, files: inputFiles(folder)),
-            labelConvention: options.outputConvention, timingsMS: timings, regions: regions, evaluation: evaluation)
+            input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, files: inputFiles(study.folder)),
+            labelConvention: options.outputConvention, timingsMS: timings, regions: mask.regions, evaluation: evaluation)
         document.anomaly = anomaly
         document.minLesionVoxels = options.minimumLesionVoxels
         document.minLesionFraction = options.minimumLesionFraction
         try writeJSON(document, to: output + "/metrics.json")
         return document
-    }
-
-    /// Network class (0 bg, 1 NCR, 2 ED, 3 ET) to the output convention's label.
-    func label(ofClass c: UInt8) -> UInt8 {
-        c == 3 ? options.outputConvention.enhancingTumour : c
     }
 
     private func inputFiles(_ folder: StudyFolder) -> [String: String] {
@@ -185,6 +161,23 @@ public struct Segmenter {
 
     static func timestamp() -> String {
         Date.now.formatted(.iso8601)
+    }
+}
+
+/// The time of each stage, run one after another.
+private struct StageClock {
+    private var stopwatch = Stopwatch()
+    private var milliseconds: [String: Double] = [:]
+
+    mutating func time<T>(_ stage: Segmenter.Stage, _ body: () throws -> T) rethrows -> T {
+        let result = try body()
+        milliseconds[stage.rawValue] = stopwatch.lap() * 1000
+        return result
+    }
+
+    /// Each stage's milliseconds and the "total".
+    func millisecondsTotalled() -> [String: Double] {
+        milliseconds.merging(["total": stopwatch.total * 1000]) { a, _ in a }
     }
 }
 

@@ -1,0 +1,50 @@
+import Reports
+
+/// The anomaly stage (with a pre-trained GAN): the discriminator's anomaly map on the input grid,
+/// the study-level detection from its slice scores, and the report page that shows a few slices
+/// with their pseudo-healthy inpainting under the U-Net's mask.
+public struct AnomalyDetector {
+    public let gan: GANModel
+    public var batchSize: Int
+    /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
+    public var threshold: Double
+
+    public init(gan: GANModel, batchSize: Int = 8, threshold: Double = 0.5) {
+        self.gan = gan
+        self.batchSize = batchSize
+        self.threshold = threshold
+    }
+
+    /// What the stage found in one study.
+    public struct Finding {
+        /// The anomaly map (0...1) on the input grid.
+        public let map: [Float]
+        public let summary: MetricsDocument.Anomaly
+        /// The report page, its labels still to be set to the final mask's.
+        public let page: AnomalyPageInput
+    }
+
+    /// Maps `prepared` (of `study`, with the U-Net's window `classes`); `progress` in 0...1.
+    public func callAsFunction(_ prepared: PreprocessedStudy, of study: Study, classes: [UInt8],
+                               progress: (Double) -> Void = { _ in }) throws -> Finding {
+        let mapper = AnomalyMapper(model: gan, batchSize: batchSize)
+        let windowMap = mapper.map(prepared) { done, total in progress(Double(done) / Double(total) * 0.9) }
+        let map = prepared.toInputGrid(windowMap, background: 0)
+        let shown = AnomalyMapper.reportSlices(prepared, classes: classes, map: windowMap)
+        let inpainted = mapper.inpaint(prepared, classes: classes, slices: shown)
+        let first = gan.channels[0]
+        let page = AnomalyPageInput(
+            studyID: study.id, dims: study.geometry.dims, spacing: study.geometry.spacing,
+            orientation: DisplayOrientation(affine: study.geometry.affine), modality: gan.modalities[0].displayName,
+            original: prepared.toInputGrid(prepared.channels[first], background: 0),
+            labels: [], inpainted: prepared.toInputGrid(inpainted, background: 0),
+            anomaly: map, slices: shown.map(prepared.inputSlice))
+        // A device that failed mid-way returned a meaningless map.
+        try gan.backend.synchronize()
+        let scores = AnomalyMapper.sliceScores(map, dims: study.geometry.dims)
+        let studyScore = scores.max() ?? 0
+        let summary = MetricsDocument.Anomaly(sliceScores: scores, studyScore: studyScore, detected: studyScore >= threshold,
+                                              threshold: threshold, gan: .init(name: gan.name, sha256: gan.sha256))
+        return Finding(map: map, summary: summary, page: page)
+    }
+}

@@ -1,0 +1,49 @@
+import Metrics
+
+/// The postprocess stage: the network's classes on the crop window become the mask that is
+/// written, on the input grid. Classes map to the output convention's labels, small and
+/// relatively small components leave their region, the regions are measured, and the window is
+/// put back into the input grid.
+public struct Postprocessor: Sendable {
+    public var convention: LabelConvention
+    /// Components (26-connected) of fewer voxels leave their region; 0 keeps all.
+    public var minimumLesionVoxels: Int
+    /// Components under this share of their region's largest leave it too; 0 turns the rule off.
+    public var minimumLesionFraction: Double
+
+    public init(convention: LabelConvention = .brats2020,
+                minimumLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels,
+                minimumLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction) {
+        self.convention = convention
+        self.minimumLesionVoxels = minimumLesionVoxels
+        self.minimumLesionFraction = minimumLesionFraction
+    }
+
+    /// The mask of `classes` (one per window voxel of `study`) on the input grid, with its regions.
+    public func callAsFunction(_ classes: [UInt8], of study: PreprocessedStudy) -> SegmentationMask {
+        let spacing = study.inputGeometry.spacing
+        // Filtered and measured over the crop window (no tumour lies outside it), then put back.
+        let window = LabelMap(dims: study.window.size, spacing: spacing, labels: classes.map(label(ofClass:)))
+            .removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction,
+                             convention: convention)
+        var regions: [String: MetricsDocument.RegionSummary] = [:]
+        for region in Region.allCases {
+            let (voxels, lesions) = region.extent(in: window, convention: convention)
+            regions[region.rawValue] = .init(volumeML: Double(voxels) * study.inputGeometry.voxelVolume / 1000, lesions: lesions)
+        }
+        return SegmentationMask(labels: LabelMap(dims: study.inputGeometry.dims, spacing: spacing, labels: study.uncrop(window.labels)),
+                                regions: regions)
+    }
+
+    /// Network class (0 background, 1 NCR, 2 ED, 3 ET) to the output convention's label.
+    public func label(ofClass c: UInt8) -> UInt8 {
+        c == 3 ? convention.enhancingTumour : c
+    }
+}
+
+/// The written mask on the input grid, and each region's volume and lesion count.
+public struct SegmentationMask: Sendable {
+    public let labels: LabelMap
+    /// By region ("WT", "TC", "ET").
+    public let regions: [String: MetricsDocument.RegionSummary]
+}

@@ -1,0 +1,50 @@
+import Metrics
+@testable import Pipeline
+import Testing
+import Volumes
+
+/// The postprocess stage on a preprocessed box of brain stored RAS (so the window is flipped back).
+@Suite struct PostprocessorTests {
+    let dims = [20, 18, 6]
+    let prepared: PreprocessedStudy
+
+    init() throws {
+        let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 2], origin: [-10, -9, -6])
+        let image = brainBox(dims, scale: 100)
+        prepared = try Preprocessor().prepare(id: "box", geometry: geometry, images: [[Float]](repeating: image, count: 4), labels: nil)
+    }
+
+    /// Window classes: a 4x4x2 block of ET (class 3) with an NCR core voxel, and a lone ED voxel far away.
+    private func classes() -> [UInt8] {
+        let (w, h) = (prepared.width, prepared.height)
+        var classes = [UInt8](repeating: 0, count: prepared.window.voxelCount)
+        for z in 0..<2 { for y in 2..<6 { for x in 2..<6 { classes[x + w * (y + h * z)] = 3 } } }
+        classes[3 + w * (3 + h * 0)] = 1
+        classes[(w - 1) + w * ((h - 1) + h * 1)] = 2
+        return classes
+    }
+
+    @Test func mapsClassesToTheConventionFiltersSpecksAndPutsTheWindowBack() {
+        let window = classes()
+        for convention in LabelConvention.allCases {
+            let mask = Postprocessor(convention: convention, minimumLesionVoxels: 2, minimumLesionFraction: 0)(window, of: prepared)
+            var expected = window.map { $0 == 3 ? convention.enhancingTumour : $0 }
+            expected[expected.lastIndex(of: 2)!] = 0          // the 1-voxel ED speck leaves WT
+            #expect(mask.labels.dims == dims && mask.labels.spacing == [1, 1, 2])
+            #expect(mask.labels.labels == prepared.uncrop(expected))
+            // 32 voxels of 2 mm^3 = 0.064 mL, one lesion; TC the same; ET one voxel fewer.
+            #expect(mask.regions["WT"] == .init(volumeML: 0.064, lesions: 1))
+            #expect(mask.regions["TC"] == .init(volumeML: 0.064, lesions: 1))
+            #expect(mask.regions["ET"] == .init(volumeML: 0.062, lesions: 1))
+        }
+    }
+
+    @Test func aRelativelySmallComponentLeavesItsRegion() {
+        let window = classes()
+        let kept = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0)(window, of: prepared)
+        #expect(kept.regions["WT"]?.lesions == 2)
+        let filtered = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0.1)(window, of: prepared)
+        #expect(filtered.regions["WT"]?.lesions == 1)
+        #expect(filtered.labels.labels.filter { $0 == 2 }.isEmpty)
+    }
+}

@@ -66,10 +66,13 @@ let package = Package(
         .testTarget(name: "VolumesTests", dependencies: ["Volumes"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PhantomsTests", dependencies: ["Phantoms", "Volumes"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Randomness"]),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
-        .testTarget(name: "VulkanBackendTests", dependencies: ["VulkanBackend", "Compute", "Networks", "Training", "Randomness",
+        // Shared by the backend tests: seeded inputs, tolerances, direct-loop references and the
+        // conformance suite's op cases.
+        .target(name: "TestSupport", dependencies: ["Compute", "Randomness"], path: "Tests/TestSupport"),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "Randomness", "TestSupport"]),
+        .testTarget(name: "VulkanBackendTests", dependencies: ["VulkanBackend", "Compute", "Networks", "Training", "Randomness", "TestSupport",
                                                            "Pipeline", "Phantoms", "Volumes"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Volumes"],
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Volumes", "Randomness"],
                     resources: [.copy("Cases")]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Compute"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Pipeline", "Networks", "Compute", "Randomness", "Volumes"]),

@@ -13,6 +13,15 @@ public struct AdamStep: Hashable, Sendable {
     /// 1-based step number, for the bias corrections `1 - beta^t`.
     public var t: Int
 
+    public init(learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, t: Int) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.t = t
+    }
+
     /// `1 / (1 - beta1^t)`.
     public var correction1: Float { Float(1 / (1 - pow(Double(beta1), Double(t)))) }
     /// `1 / (1 - beta2^t)`.

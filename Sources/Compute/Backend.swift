@@ -89,7 +89,7 @@ public enum Binary: Hashable, Sendable {
     case add, sub, mul, div
 }
 
-/// The primitive op set every compute device implements (CPU via OpenBLAS, later Vulkan).
+/// The primitive op set every compute device implements (the CPU through OpenBLAS, GPUs through Vulkan).
 ///
 /// Ops take and return `Tensor`s only, so networks and training never see where the values
 /// live. Each differentiable op has the backward ops its gradient needs; the autodiff tape
@@ -126,11 +126,6 @@ public protocol Backend: AnyObject, Sendable {
     /// Transposed convolution of `x` `[N, I, H, W]` with `weight` `[I, O, kH, kW]` (PyTorch IOHW),
     /// plus `bias` `[1, O, 1, 1]` when given: the adjoint of `conv2d` with that weight read as OIHW.
     func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor
-    /// Gradient of `convTranspose2d` with respect to its input.
-    func convTranspose2dBackwardInput(_ dy: Tensor, weight: Tensor, geometry: ConvGeometry) -> Tensor
-    /// Gradient of `convTranspose2d` with respect to its IOHW weight of shape `weightShape`.
-    func convTranspose2dBackwardWeight(_ dy: Tensor, input x: Tensor, weightShape: Shape,
-                                       geometry: ConvGeometry) -> Tensor
 
     // MARK: Normalisation
     /// Instance norm per sample and channel over H x W, then `gamma * xhat + beta`

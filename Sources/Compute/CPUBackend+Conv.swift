@@ -246,13 +246,4 @@ extension CPUBackend {
         plan.backwardInput(dy: elements(x).baseAddress!, weight: elements(weight).baseAddress!, dx: out.baseAddress!)
         return y
     }
-
-    public func convTranspose2dBackwardInput(_ dy: Tensor, weight: Tensor, geometry: ConvGeometry) -> Tensor {
-        conv2d(dy, weight: weight, bias: nil, geometry: geometry)
-    }
-
-    public func convTranspose2dBackwardWeight(_ dy: Tensor, input x: Tensor, weightShape: Shape,
-                                              geometry: ConvGeometry) -> Tensor {
-        conv2dBackwardWeight(x, input: dy, weightShape: weightShape, geometry: geometry)
-    }
 }

@@ -34,14 +34,17 @@ extension Graph {
         }
     }
 
-    /// Transposed 2D convolution; `weight` is IOHW, `bias` `[1, O, 1, 1]`.
+    /// Transposed 2D convolution; `weight` is IOHW, `bias` `[1, O, 1, 1]`. Being the adjoint of
+    /// `conv2d`, its gradients are convolution ops: the input's is `conv2d` of `dy` with the
+    /// weight read as OIHW, the weight's is `conv2dBackwardWeight` with the roles of `x` and `dy`
+    /// exchanged. Backends implement only the forward.
     public func convTranspose2d(_ x: Variable, _ weight: Variable, _ bias: Variable?,
                                 geometry: ConvGeometry) -> Variable {
         let b = backend, xv = x.value, w = weight.value
         let y = b.convTranspose2d(xv, weight: w, bias: bias?.value, geometry: geometry)
         return record(y, [x, weight] + (bias.map { [$0] } ?? [])) { dy, needed in
-            [needed[0] ? b.convTranspose2dBackwardInput(dy, weight: w, geometry: geometry) : nil,
-             needed[1] ? b.convTranspose2dBackwardWeight(dy, input: xv, weightShape: w.shape, geometry: geometry) : nil,
+            [needed[0] ? b.conv2d(dy, weight: w, bias: nil, geometry: geometry) : nil,
+             needed[1] ? b.conv2dBackwardWeight(xv, input: dy, weightShape: w.shape, geometry: geometry) : nil,
              needed.count > 2 && needed[2] ? b.sum(dy, to: Shape(1, dy.shape.c, 1, 1)) : nil]
         }
     }

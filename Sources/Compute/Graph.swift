@@ -39,6 +39,8 @@ public final class Graph {
     /// Parameters used in this graph and their variables (holding the parameter keeps its
     /// identifier from being reused while the graph or its gradients live).
     private var parameterSlots: [ObjectIdentifier: (parameter: Parameter, variable: Variable)] = [:]
+    /// Parameters that enter this graph as constants (held for the same reason).
+    private var frozen: [ObjectIdentifier: Parameter] = [:]
 
     public init(backend: any Backend, recording: Bool = true) {
         self.backend = backend
@@ -60,12 +62,23 @@ public final class Graph {
     }
 
     /// The parameter's current value; repeated calls in one graph give the same variable, so
-    /// gradients of shared weights add up.
+    /// gradients of shared weights add up. A frozen parameter is a constant.
     public func parameter(_ parameter: Parameter) -> Variable {
+        if frozen[ObjectIdentifier(parameter)] != nil { return constant(parameter.value) }
         if let known = parameterSlots[ObjectIdentifier(parameter)] { return known.variable }
         let variable = input(parameter.value)
         parameterSlots[ObjectIdentifier(parameter)] = (parameter, variable)
         return variable
+    }
+
+    /// Makes `parameters` enter this graph as constants: `backward` computes no gradient for
+    /// them (nothing can update them), while gradients still flow through them to inputs. Freeze
+    /// before the parameters are first used in the graph.
+    public func freeze(_ parameters: [Parameter]) {
+        for parameter in parameters {
+            precondition(parameterSlots[ObjectIdentifier(parameter)] == nil, "\(parameter.name) is already in use as trainable")
+            frozen[ObjectIdentifier(parameter)] = parameter
+        }
     }
 
     private func newSlot() -> Int {

@@ -49,35 +49,6 @@ public struct GANConfiguration: Codable, Equatable, Sendable {
     }
 }
 
-/// How a forward pass binds parameters: as trainable leaves, or frozen as constants (no gradient
-/// is computed for them, so nothing can update them, while gradients still flow through to inputs).
-struct Binding {
-    let graph: Graph
-    let frozen: Bool
-
-    func callAsFunction(_ p: Parameter) -> Variable { frozen ? graph.constant(p.value) : graph.parameter(p) }
-
-    func conv(_ c: Conv2d, _ x: Variable) -> Variable { conv(c, concatenating: [x]) }
-
-    func conv(_ c: Conv2d, concatenating inputs: [Variable]) -> Variable {
-        graph.conv2d(concatenating: inputs, self(c.weight), c.bias.map { self($0) }, geometry: c.geometry)
-    }
-
-    func convTranspose(_ c: ConvTranspose2d, _ x: Variable) -> Variable {
-        graph.convTranspose2d(x, self(c.weight), self(c.bias), geometry: c.geometry)
-    }
-
-    func norm(_ n: InstanceNorm2d, _ x: Variable, then rectifier: Rectifier) -> Variable {
-        graph.instanceNorm(x, gamma: self(n.weight), beta: self(n.bias), then: rectifier)
-    }
-
-    /// The block over the channel concatenation of `inputs`.
-    func block(_ b: DoubleConv, _ inputs: Variable...) -> Variable {
-        let h = norm(b.norm1, conv(b.conv1, concatenating: inputs), then: .relu)
-        return norm(b.norm2, conv(b.conv2, h), then: .relu)
-    }
-}
-
 /// GANet-Seg's generator: a U-Net (double-conv blocks with instance norm and ReLU, max-pool down,
 /// transposed convolutions up) that takes the occluded image and the occlusion mask and returns a
 /// full image, through a tanh.
@@ -96,27 +67,11 @@ public final class InpaintingGenerator: Module {
     public var parameters: [Parameter] { unet.parameters }
 
     /// The inpainted image `[N, C, H, W]` (tanh range) for the occluded image `[N, C, H, W]` and the
-    /// mask `[N, 1, H, W]` (1 where occluded). With `frozen`, the weights enter as constants.
-    public func callAsFunction(_ g: Graph, occluded: Variable, mask: Variable, frozen: Bool = false) -> Variable {
+    /// mask `[N, 1, H, W]` (1 where occluded). `Graph.freeze` makes the weights constants.
+    public func callAsFunction(_ g: Graph, occluded: Variable, mask: Variable) -> Variable {
         precondition(occluded.shape.c == configuration.imageChannels && mask.shape.c == 1,
                      "generator input: \(configuration.imageChannels) image channels and a 1-channel mask")
-        let multiple = unet.configuration.sizeMultiple
-        precondition(occluded.shape.h % multiple == 0 && occluded.shape.w % multiple == 0,
-                     "generator input \(occluded.shape) must be a multiple of \(multiple) in H and W")
-        let bind = Binding(graph: g, frozen: frozen)
-        let down = PoolGeometry(kernel: 2, stride: 2)
-        var skips: [Variable] = []
-        var h = g.concat([occluded, mask])
-        for encoder in unet.encoders {
-            h = bind.block(encoder, h)
-            skips.append(h)
-            h = g.maxPool2d(h, geometry: down)
-        }
-        h = bind.block(unet.bottleneck, h)
-        for level in unet.configuration.widths.indices.reversed() {
-            h = bind.block(unet.decoders[level], skips[level], bind.convTranspose(unet.ups[level], h))
-        }
-        return g.tanh(bind.conv(unet.head, h))
+        return g.tanh(unet(g, g.concat([occluded, mask])))
     }
 }
 
@@ -162,22 +117,21 @@ public final class PatchDiscriminator: Module {
         return (h, w)
     }
 
-    /// One logit per patch `[N, 1, H / 2^layers, W / 2^layers]`; with `frozen`, the weights enter as constants.
-    public func logits(_ g: Graph, occluded: Variable, candidate: Variable, frozen: Bool = false) -> Variable {
+    /// One logit per patch `[N, 1, H / 2^layers, W / 2^layers]`; `Graph.freeze` makes the weights constants.
+    public func logits(_ g: Graph, occluded: Variable, candidate: Variable) -> Variable {
         precondition(occluded.shape == candidate.shape && occluded.shape.c == configuration.imageChannels,
                      "discriminator input: two images of \(configuration.imageChannels) channels and equal shape")
-        let bind = Binding(graph: g, frozen: frozen)
         var h = g.concat([occluded, candidate])
         for (conv, norm) in zip(convs, norms) {
-            h = bind.conv(conv, h)
-            h = norm.map { bind.norm($0, h, then: .leakyRelu(slope: 0.2)) } ?? g.leakyRelu(h, slope: 0.2)
+            h = conv(g, h)
+            h = norm.map { $0(g, h, then: .leakyRelu(slope: 0.2)) } ?? g.leakyRelu(h, slope: 0.2)
         }
-        return bind.conv(head, h)
+        return head(g, h)
     }
 
     /// The probability per patch that the candidate is a real (normal) image.
-    public func callAsFunction(_ g: Graph, occluded: Variable, candidate: Variable, frozen: Bool = false) -> Variable {
-        g.sigmoid(logits(g, occluded: occluded, candidate: candidate, frozen: frozen))
+    public func callAsFunction(_ g: Graph, occluded: Variable, candidate: Variable) -> Variable {
+        g.sigmoid(logits(g, occluded: occluded, candidate: candidate))
     }
 }
 

@@ -7,6 +7,12 @@ public protocol Module: AnyObject {
     var parameters: [Parameter] { get }
 }
 
+extension Graph {
+    /// Makes `module`'s weights constants in this graph (see `freeze(_: [Parameter])`): a frozen
+    /// pre-trained network that gradients flow through but that nothing updates.
+    public func freeze(_ module: any Module) { freeze(module.parameters) }
+}
+
 /// Initial weights: Xavier (Glorot) uniform, as the paper specifies, from a seeded generator.
 public struct Initializer {
     private var random: RandomSource

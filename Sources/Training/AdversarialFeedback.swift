@@ -81,11 +81,13 @@ public final class AdversarialFeedback {
     public func feedback(_ g: Graph, image: Variable, mask: Variable, edges: Variable) -> Output {
         precondition(image.shape.h % gan.configuration.sizeMultiple == 0 && image.shape.w % gan.configuration.sizeMultiple == 0,
                      "feedback input \(image.shape) must be a multiple of \(gan.configuration.sizeMultiple) in H and W")
+        g.freeze(gan.generator)
+        g.freeze(gan.discriminator)
         let x = Inpainting.select(g, image, channels: channels)
         let occluded = Inpainting.occlude(g, image: x, mask: mask)
-        let inpainted = gan.generator(g, occluded: occluded, mask: mask, frozen: true)
+        let inpainted = gan.generator(g, occluded: occluded, mask: mask)
         let completed = Inpainting.complete(g, occluded: occluded, mask: mask, inpainted: inpainted)
-        let logits = gan.discriminator.logits(g, occluded: occluded, candidate: completed, frozen: true)
+        let logits = gan.discriminator.logits(g, occluded: occluded, candidate: completed)
         return Output(loss: loss(g, logits: logits, edges: edges), mask: mask, edges: edges, occluded: occluded,
                       inpainted: inpainted, completed: completed, logits: logits)
     }

@@ -115,11 +115,12 @@ public final class GANPretrainer {
     @discardableResult
     public func generatorStep(images: Tensor, masks: Tensor, learningRate: Float) -> GeneratorLosses {
         let g = Graph(backend: backend)
+        g.freeze(gan.discriminator)
         let (x, m) = (g.constant(images), g.constant(masks))
         let occluded = Inpainting.occlude(g, image: x, mask: m)
         let inpainted = gan.generator(g, occluded: occluded, mask: m)
         let completed = Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted)
-        let logits = gan.discriminator.logits(g, occluded: occluded, candidate: completed, frozen: true)
+        let logits = gan.discriminator.logits(g, occluded: occluded, candidate: completed)
         let adversarial = g.mean(g.softplus(g.affine(logits, scale: -1)))
         let reconstruction = InpaintingReconstructionLoss()(g, inpainted: inpainted, target: x, mask: m).total
         let total = g.add(adversarial, g.affine(reconstruction, scale: options.reconstructionWeight))
@@ -133,9 +134,10 @@ public final class GANPretrainer {
     @discardableResult
     public func discriminatorStep(images: Tensor, masks: Tensor, learningRate: Float) -> Double {
         let g = Graph(backend: backend)
+        g.freeze(gan.generator)
         let (x, m) = (g.constant(images), g.constant(masks))
         let occluded = Inpainting.occlude(g, image: x, mask: m)
-        let inpainted = gan.generator(g, occluded: occluded, mask: m, frozen: true)
+        let inpainted = gan.generator(g, occluded: occluded, mask: m)
         let completed = Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted)
         let real = gan.discriminator.logits(g, occluded: occluded, candidate: x)
         let fake = gan.discriminator.logits(g, occluded: occluded, candidate: completed)

@@ -219,13 +219,4 @@ extension VulkanBackend {
         convolve(problem, .inputGradient, a: weight, b: x, bias: bias, into: out)
         return y
     }
-
-    public func convTranspose2dBackwardInput(_ dy: Tensor, weight: Tensor, geometry: ConvGeometry) -> Tensor {
-        conv2d(dy, weight: weight, bias: nil, geometry: geometry)
-    }
-
-    public func convTranspose2dBackwardWeight(_ dy: Tensor, input x: Tensor, weightShape: Shape,
-                                              geometry: ConvGeometry) -> Tensor {
-        conv2dBackwardWeight(x, input: dy, weightShape: weightShape, geometry: geometry)
-    }
 }

@@ -1,5 +1,6 @@
 import Compute
 import Testing
+import TestSupport
 
 /// Finite-difference checks of every differentiable op (tolerances: see `checkGradients`).
 @Suite struct GradientTests {
@@ -110,9 +111,8 @@ import Testing
     @Test func compositeSegmentationChain() {
         let classes = 3
         // One-hot labels: pixel p of sample n belongs to class (n * 16 + p) % classes.
-        let labels = backend.upload(tabulateFloat(Shape(2, classes, 4, 4)) { n, c, y, x in
-            (n * 16 + y * 4 + x) % classes == c ? 1 : 0
-        }, shape: Shape(2, classes, 4, 4))
+        let oneHot: [Double] = tabulate(Shape(2, classes, 4, 4)) { n, c, y, x in (n * 16 + y * 4 + x) % classes == c ? 1 : 0 }
+        let labels = backend.upload(oneHot.map { Float($0) }, shape: Shape(2, classes, 4, 4))
 
         checkGradients([
             (Shape(2, 2, 4, 4), .uniform(-1...1)),          // image

@@ -1,5 +1,6 @@
 import Compute
 import Testing
+import TestSupport
 
 @Suite struct GraphTests {
     /// Inference mode records nothing: results carry no tape slot, so backward finds no gradients.

@@ -1,3 +1,4 @@
+import Randomness
 import Testing
 @testable import Metrics
 
@@ -38,7 +39,7 @@ struct DilationTests {
 struct DistanceTransformTests {
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func matchesBruteForce(seed: UInt64) {
-        var rng = SeededGenerator(state: seed)
+        var rng = RandomSource(seed: seed)
         let g = Grid(nx: .random(in: 1 ... 9, using: &rng), ny: .random(in: 1 ... 9, using: &rng),
                      nz: .random(in: 1 ... 9, using: &rng))
         let spacing = (0 ..< 3).map { _ in Double.random(in: 0.5 ... 3, using: &rng) }

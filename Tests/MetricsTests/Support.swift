@@ -16,15 +16,3 @@ func mask(_ grid: Grid, _ isSet: (Int, Int, Int) -> Bool) -> Mask {
     for z in 0 ..< grid.nz { for y in 0 ..< grid.ny { for x in 0 ..< grid.nx { voxels[grid.index(x, y, z)] = isSet(x, y, z) } } }
     return Mask(grid: grid, voxels: voxels)
 }
-
-/// SplitMix64: a small seeded generator so that random tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -58,14 +58,21 @@ import Testing
     @Test func frozenWeightsGetNoGradientButInputsDo() {
         let config = GANConfiguration(imageChannels: 1, generatorWidths: [4, 8], discriminatorWidths: [4, 8])
         let gan = InpaintingGAN(config, backend: backend, seed: 5)
-        let g = Graph(backend: backend)
-        let x = g.input(backend.upload((0..<64).map { Float($0 % 5) / 5 }, shape: Shape(1, 1, 8, 8)))
-        let m = g.constant(backend.full(Shape(1, 1, 8, 8), value: 0.5))
-        let y = gan.generator(g, occluded: x, mask: m, frozen: true)
-        let loss = g.sum(gan.discriminator(g, occluded: x, candidate: y, frozen: true))
-        let grads = g.backward(loss)
-        #expect(grads.parameters.isEmpty)
-        #expect(grads[x] != nil)
+        let x = backend.upload((0..<64).map { Float($0 % 5) / 5 }, shape: Shape(1, 1, 8, 8))
+        let m = backend.full(Shape(1, 1, 8, 8), value: 0.5)
+        func gradients(freezing frozen: [any Module]) -> (Gradients, Variable) {
+            let g = Graph(backend: backend)
+            frozen.forEach(g.freeze)
+            let input = g.input(x)
+            let y = gan.generator(g, occluded: input, mask: g.constant(m))
+            return (g.backward(g.sum(gan.discriminator(g, occluded: input, candidate: y))), input)
+        }
+        let (frozen, input) = gradients(freezing: [gan.generator, gan.discriminator])
+        #expect(frozen.parameters.isEmpty)
+        #expect(frozen[input] != nil)
+        // Freezing one network leaves the other's weights trainable.
+        let (generatorOnly, _) = gradients(freezing: [gan.generator])
+        #expect(Set(generatorOnly.parameters.map(\.parameter.name)) == Set(gan.discriminator.parameters.map(\.name)))
     }
 
     @Test func weightsRoundTripWithPrefixesAndMetadata() throws {

@@ -1,5 +1,6 @@
 import Compute
 import Testing
+import TestSupport
 @testable import VulkanBackend
 
 /// Device capabilities, the per-kernel profile, and the convolution products the GEMM kernels take

@@ -1,6 +1,7 @@
 import Compute
 import Networks
 import Testing
+import TestSupport
 @testable import Training  // SliceSample's memberwise initialiser
 import VulkanBackend
 

@@ -1,6 +1,7 @@
 import Compute
 import Networks
 import Testing
+import TestSupport
 import VulkanBackend
 
 /// Convolution products on fp16 operands packed by `pack_half.comp` (`packsHalfOperands`; on

@@ -1,6 +1,6 @@
 import Compute
-import Randomness
 import Testing
+import TestSupport
 import VulkanBackend
 
 /// The reference backend.
@@ -32,18 +32,12 @@ struct Pair {
     var shape: Shape { cpu.shape }
 }
 
-/// Uniform values in `range`, reproducible from `seed`.
-func randomValues(_ count: Int, in range: ClosedRange<Double> = -1...1, seed: UInt64) -> [Float] {
-    var rng = RandomSource(seed: seed)
-    return (0..<count).map { _ in Float(rng.uniform(range)) }
-}
-
 func pair(_ values: [Float], _ shape: Shape, on gpu: VulkanBackend) -> Pair {
     Pair(cpu: cpu.upload(values, shape: shape), gpu: gpu.upload(values, shape: shape))
 }
 
-func randomPair(_ shape: Shape, in range: ClosedRange<Double> = -1...1, seed: UInt64, on gpu: VulkanBackend) -> Pair {
-    pair(randomValues(shape.count, in: range, seed: seed), shape, on: gpu)
+func randomPair(_ shape: Shape, in range: ClosedRange<Float> = -1...1, seed: UInt64, on gpu: VulkanBackend) -> Pair {
+    pair(randomValues(shape.count, .uniform(range), seed: seed), shape, on: gpu)
 }
 
 /// Checks the Vulkan result against the CPU one: equal shapes and |g - c| <= atol + rtol * |c|.

@@ -32,7 +32,7 @@ public struct AnomalyMapper {
             let input = paddedChannels(study, slices: batch, width: pw, height: ph)
             let g = Graph(backend: backend, recording: false)
             let x = g.constant(backend.upload(input, shape: Shape(batch.count, channels.count, ph, pw)))
-            let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: x, candidate: x, frozen: true))
+            let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: x, candidate: x))
             let (rows, cols) = (normal.shape.h, normal.shape.w)
             let cells = backend.download(normal.value)
             for (b, z) in batch.enumerated() {
@@ -73,7 +73,7 @@ public struct AnomalyMapper {
             let x = g.constant(backend.upload(input, shape: Shape(batch.count, channels.count, ph, pw)))
             let m = g.constant(backend.upload(mask, shape: Shape(batch.count, 1, ph, pw)))
             let occluded = g.mul(x, g.affine(m, scale: -1, shift: 1))
-            let inpainted = model.gan.generator(g, occluded: occluded, mask: m, frozen: true)
+            let inpainted = model.gan.generator(g, occluded: occluded, mask: m)
             let completed = backend.download(g.add(occluded, g.mul(m, inpainted)).value)
             for (b, z) in batch.enumerated() {
                 let base = b * channels.count * pw * ph

@@ -110,16 +110,23 @@ public final class GANPretrainer {
         public var reconstruction: Double
     }
 
+    /// The images and masks as graph constants, the occluded images, the generator's inpainting
+    /// and the completed images (occluded outside the mask, inpainted inside).
+    private func inpaint(_ g: Graph, images: Tensor, masks: Tensor)
+        -> (x: Variable, m: Variable, occluded: Variable, inpainted: Variable, completed: Variable) {
+        let (x, m) = (g.constant(images), g.constant(masks))
+        let occluded = Inpainting.occlude(g, image: x, mask: m)
+        let inpainted = gan.generator(g, occluded: occluded, mask: m)
+        return (x, m, occluded, inpainted, Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted))
+    }
+
     /// One generator update on `images` `[N, C, P, P]` with occlusion `masks` `[N, 1, P, P]`; the
     /// discriminator is frozen for it.
     @discardableResult
     public func generatorStep(images: Tensor, masks: Tensor, learningRate: Float) -> GeneratorLosses {
         let g = Graph(backend: backend)
         g.freeze(gan.discriminator)
-        let (x, m) = (g.constant(images), g.constant(masks))
-        let occluded = Inpainting.occlude(g, image: x, mask: m)
-        let inpainted = gan.generator(g, occluded: occluded, mask: m)
-        let completed = Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted)
+        let (x, m, occluded, inpainted, completed) = inpaint(g, images: images, masks: masks)
         let logits = gan.discriminator.logits(g, occluded: occluded, candidate: completed)
         let adversarial = g.mean(g.softplus(g.affine(logits, scale: -1)))
         let reconstruction = InpaintingReconstructionLoss()(g, inpainted: inpainted, target: x, mask: m).total
@@ -135,10 +142,7 @@ public final class GANPretrainer {
     public func discriminatorStep(images: Tensor, masks: Tensor, learningRate: Float) -> Double {
         let g = Graph(backend: backend)
         g.freeze(gan.generator)
-        let (x, m) = (g.constant(images), g.constant(masks))
-        let occluded = Inpainting.occlude(g, image: x, mask: m)
-        let inpainted = gan.generator(g, occluded: occluded, mask: m)
-        let completed = Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted)
+        let (x, _, occluded, _, completed) = inpaint(g, images: images, masks: masks)
         let real = gan.discriminator.logits(g, occluded: occluded, candidate: x)
         let fake = gan.discriminator.logits(g, occluded: occluded, candidate: completed)
         // BCE(real, 1) = softplus(-z); BCE(fake, 0) = -log(1 - sigmoid(z)) = softplus(z).

@@ -80,7 +80,8 @@ struct PretrainGAN: ParsableCommand {
             metadata["modalities"] = options.modalities.map(\.key).joined(separator: ",")
             metadata["training_data"] = common.dataDescription
             let runLog = output + ".log.jsonl"
-            try trainer.train(train, validation: validation, onStep: stepProgress(trainer: trainer)) { report, improved in
+            let onStep = common.epochProgress(completedEpochs: { trainer.completedEpochs }) { "G \(format($0, 4))" }
+            try trainer.train(train, validation: validation, onStep: onStep) { report, improved in
                 // A failed device gave meaningless numbers this epoch: stop before saving any of them.
                 try backend.synchronize()
                 let d = report.discriminatorLoss.map { " D \(format($0, 4))" } ?? ""
@@ -103,28 +104,10 @@ struct PretrainGAN: ParsableCommand {
 
     /// Loads, preprocesses and splits the studies (per seed), keeping only their normal slices.
     private func loadSlices(_ options: GANTrainingOptions) throws -> ([SliceSample], [SliceSample]) {
-        let folders = try studyFolders(in: normals)
-        guard !folders.isEmpty else { throw InputError("\(normals): no study folders") }
-        var rng = RandomSource(seed: options.run.seed)
-        let order = folders.shuffled(using: &rng)
-        let held = folders.count > 1 ? max(1, Int((Double(folders.count) * options.run.validationFraction).rounded())) : 0
         let channels = Inpainting.channels(of: options.modalities)
-        let progress = Progress(total: folders.count, label: "preprocess", unit: " studies")
-        var train: [SliceSample] = [], validation: [SliceSample] = []
-        for (i, path) in order.enumerated() {
-            let study = try Study.load(try StudyFolder(path: path))
-            let slices = NormalSlices.make(from: try Preprocessor()(study), channels: channels, perStudy: slicesPerStudy)
-            if i < held { validation += slices } else { train += slices }
-            progress.advance(detail: study.id)
+        let (train, validation) = try common.loadSplit(normals) { study in
+            NormalSlices.make(from: try Preprocessor()(study), channels: channels, perStudy: slicesPerStudy)
         }
-        return (train, validation)
-    }
-
-    private func stepProgress(trainer: GANPretrainer) -> (Int, Int, Double) -> Void {
-        var bar: Progress?
-        return { done, total, loss in
-            if done == 1 { bar = Progress(total: total, label: "epoch \(trainer.completedEpochs + 1)", unit: " steps") }
-            bar?.advance(detail: "G \(format(loss, 4))")
-        }
+        return (train.flatMap { $0 }, validation.flatMap { $0 })
     }
 }

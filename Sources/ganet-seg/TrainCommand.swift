@@ -99,7 +99,7 @@ struct Train: ParsableCommand {
             let slices: any SliceSource
             var validation = try validationStudies.map { try Preprocessor()(try Study.load(try StudyFolder(path: $0))) }
             if let data {
-                let (train, held) = try loadStudies(from: data, options)
+                let (train, held) = try loadStudies(from: data)
                 let set = TrainingSet(studies: train, emptyShare: emptySliceShare)
                 guard !set.samples.isEmpty else { throw InputError("\(data): no slice with a tumour label to train on") }
                 log("\(set.samples.count) training slices from \(train.count) studies, \(held.count) validation studies")
@@ -142,7 +142,8 @@ struct Train: ParsableCommand {
             var best = trainer.history.compactMap { $0.validation?.mean }.max() ?? -1
             metadata["training_data"] = common.dataDescription
             let runLog = output + ".log.jsonl"
-            try trainer.train(slices, validation: validation, onStep: stepProgress(trainer: trainer)) { report in
+            let onStep = common.epochProgress(completedEpochs: { trainer.completedEpochs }) { "loss \(format($0, 4))" }
+            try trainer.train(slices, validation: validation, onStep: onStep) { report in
                 // A failed device gave meaningless numbers this epoch: stop before saving any of them.
                 try backend.synchronize()
                 let v = report.validation.map { " val Dice WT \(format($0.wt, 3)) TC \(format($0.tc, 3)) ET \(format($0.et, 3))" } ?? ""
@@ -167,33 +168,13 @@ struct Train: ParsableCommand {
     }
 
     /// Loads and preprocesses every study, then splits them (deterministically per seed).
-    private func loadStudies(from data: String, _ options: TrainingOptions) throws -> ([PreprocessedStudy], [PreprocessedStudy]) {
-        let folders = try studyFolders(in: data)
-        guard !folders.isEmpty else { throw InputError("\(data): no study folders") }
-        var rng = RandomSource(seed: options.run.seed)
-        let order = folders.shuffled(using: &rng)
-        let held = folders.count > 1 ? max(1, Int((Double(folders.count) * options.run.validationFraction).rounded())) : 0
-        let progress = Progress(total: folders.count, label: "preprocess", unit: " studies")
-        var train: [PreprocessedStudy] = [], validation: [PreprocessedStudy] = []
-        for (i, path) in order.enumerated() {
-            let study = try Study.load(try StudyFolder(path: path))
-            guard study.groundTruth != nil else { throw InputError("\(path): no ground truth (<id>_seg) to train on") }
-            let prepared = try Preprocessor()(study)
-            if i < held { validation.append(prepared) } else { train.append(prepared) }
-            progress.advance(detail: study.id)
-        }
-        return (train, validation)
-    }
-
-    private func stepProgress(trainer: Trainer) -> (Int, Int, Double) -> Void {
-        var bar: Progress?
-        return { done, total, loss in
-            if done == 1 { bar = Progress(total: total, label: "epoch \(trainer.completedEpochs + 1)", unit: " steps") }
-            bar?.advance(detail: "loss \(format(loss, 4))")
+    private func loadStudies(from data: String) throws -> ([PreprocessedStudy], [PreprocessedStudy]) {
+        try common.loadSplit(data) { study in
+            guard study.groundTruth != nil else { throw InputError("\(study.folder.path): no ground truth (<id>_seg) to train on") }
+            return try Preprocessor()(study)
         }
     }
 }
-
 
 /// Sub-folders of `path` (hidden ones skipped), sorted.
 func studyFolders(in path: String) throws -> [String] {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Devices
 import Networks
+import Pipeline
+import Randomness
 import Training
 
 /// The options `train` and `pretrain-gan` share: the run's length, batches, rate, patches, split,
@@ -43,6 +45,34 @@ struct TrainingArguments: ParsableArguments {
     func checkPatchSize(multipleOf multiple: Int) throws {
         guard patchSize % multiple == 0 else {
             throw ValidationError("--patch-size must be a multiple of \(multiple)")
+        }
+    }
+
+    /// Every study folder of `data`, loaded and made into `T`, split by `seed` into training and
+    /// validation (at least one held out when there are two or more), with a progress bar.
+    func loadSplit<T>(_ data: String, _ make: (Study) throws -> T) throws -> (train: [T], validation: [T]) {
+        let folders = try studyFolders(in: data)
+        guard !folders.isEmpty else { throw InputError("\(data): no study folders") }
+        var rng = RandomSource(seed: seed)
+        let order = folders.shuffled(using: &rng)
+        let held = folders.count > 1 ? max(1, Int((Double(folders.count) * validationFraction).rounded())) : 0
+        let progress = Progress(total: folders.count, label: "preprocess", unit: " studies")
+        var train: [T] = [], validation: [T] = []
+        for (i, path) in order.enumerated() {
+            let study = try Study.load(try StudyFolder(path: path))
+            let made = try make(study)
+            if i < held { validation.append(made) } else { train.append(made) }
+            progress.advance(detail: study.id)
+        }
+        return (train, validation)
+    }
+
+    /// A progress bar per epoch for a trainer's `onStep(done, total, loss)`, labelled by `detail`.
+    func epochProgress(completedEpochs: @escaping () -> Int, detail: @escaping (Double) -> String) -> (Int, Int, Double) -> Void {
+        var bar: Progress?
+        return { done, total, loss in
+            if done == 1 { bar = Progress(total: total, label: "epoch \(completedEpochs() + 1)", unit: " steps") }
+            bar?.advance(detail: detail(loss))
         }
     }
 

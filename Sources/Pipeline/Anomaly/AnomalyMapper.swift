@@ -18,23 +18,16 @@ public struct AnomalyMapper {
     /// One value in 0...1 per window voxel (x fastest, like the study's channels); `progress(done, total)`
     /// after each batch.
     public func map(_ study: PreprocessedStudy, progress: (Int, Int) -> Void = { _, _ in }) -> [Float] {
-        let backend = model.backend
         let (w, h) = (study.width, study.height)
         let plane = w * h
-        let cell = model.gan.configuration.patchStride
-        // The discriminator's grid needs sides that are multiples of its patch: pad right and bottom with 0.
-        let (pw, ph) = (w.roundedUp(toMultipleOf: cell), h.roundedUp(toMultipleOf: cell))
-        let channels = model.channels
-        var out = [Float](repeating: 0, count: study.window.voxelCount)
         let slices = study.brainSlices
-        for start in stride(from: 0, to: slices.count, by: batchSize) {
-            let batch = Array(slices[start..<min(start + batchSize, slices.count)])
-            let input = paddedChannels(study, slices: batch, width: pw, height: ph)
-            let g = Graph(backend: backend, recording: false)
-            let x = g.constant(backend.upload(input, shape: Shape(batch.count, channels.count, ph, pw)))
+        var out = [Float](repeating: 0, count: study.window.voxelCount)
+        var done = 0
+        // The discriminator's grid needs sides that are multiples of its patch: pad right and bottom with 0.
+        forEachBatch(of: study, slices: slices, multiple: model.gan.configuration.patchStride) { batch, g, x, pw, ph in
             let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: x, candidate: x))
             let (rows, cols) = (normal.shape.h, normal.shape.w)
-            let cells = backend.download(normal.value)
+            let cells = model.backend.download(normal.value)
             for (b, z) in batch.enumerated() {
                 let anomaly = cells[(b * rows * cols)..<((b + 1) * rows * cols)].map { 1 - $0 }
                 let full = Self.upsample(anomaly, rows: rows, cols: cols, height: ph, width: pw)
@@ -44,7 +37,8 @@ public struct AnomalyMapper {
                     }
                 }
             }
-            progress(min(start + batchSize, slices.count), slices.count)
+            done += batch.count
+            progress(done, slices.count)
         }
         return out
     }
@@ -53,36 +47,41 @@ public struct AnomalyMapper {
     /// (the U-Net's, per window voxel) hold tumour, inpainted by the generator and completed
     /// (`x (1 - M) + M G`). Returns the GAN's first channel per window voxel (0 on other slices).
     public func inpaint(_ study: PreprocessedStudy, classes: [UInt8], slices: [Int]) -> [Float] {
-        let backend = model.backend
         let (w, h) = (study.width, study.height)
         let plane = w * h
-        let multiple = model.gan.configuration.sizeMultiple
-        let (pw, ph) = (w.roundedUp(toMultipleOf: multiple), h.roundedUp(toMultipleOf: multiple))
-        let channels = model.channels
         var out = [Float](repeating: 0, count: study.window.voxelCount)
-        for start in stride(from: 0, to: slices.count, by: batchSize) {
-            let batch = Array(slices[start..<min(start + batchSize, slices.count)])
-            let input = paddedChannels(study, slices: batch, width: pw, height: ph)
+        forEachBatch(of: study, slices: slices, multiple: model.gan.configuration.sizeMultiple) { batch, g, x, pw, ph in
             var mask = [Float](repeating: 0, count: batch.count * pw * ph)
             for (b, z) in batch.enumerated() {
                 for y in 0..<h {
                     for x in 0..<w { mask[b * pw * ph + y * pw + x] = classes[z * plane + y * w + x] != 0 ? 1 : 0 }
                 }
             }
-            let g = Graph(backend: backend, recording: false)
-            let x = g.constant(backend.upload(input, shape: Shape(batch.count, channels.count, ph, pw)))
-            let m = g.constant(backend.upload(mask, shape: Shape(batch.count, 1, ph, pw)))
+            let m = g.constant(model.backend.upload(mask, shape: Shape(batch.count, 1, ph, pw)))
             let occluded = g.mul(x, g.affine(m, scale: -1, shift: 1))
             let inpainted = model.gan.generator(g, occluded: occluded, mask: m)
-            let completed = backend.download(g.add(occluded, g.mul(m, inpainted)).value)
+            let completed = model.backend.download(g.add(occluded, g.mul(m, inpainted)).value)
             for (b, z) in batch.enumerated() {
-                let base = b * channels.count * pw * ph
+                let base = b * model.channels.count * pw * ph
                 for y in 0..<h {
                     for x in 0..<w { out[z * plane + y * w + x] = completed[base + y * pw + x] }
                 }
             }
         }
         return out
+    }
+
+    /// Runs `body` on each batch of `slices` with an inference graph and the batch's GAN channels
+    /// as a constant `[batch, channels, ph, pw]`, zero-padded right and bottom to `multiple`.
+    private func forEachBatch(of study: PreprocessedStudy, slices: [Int], multiple: Int,
+                              _ body: (_ batch: [Int], _ g: Graph, _ x: Variable, _ pw: Int, _ ph: Int) -> Void) {
+        let (pw, ph) = (study.width.roundedUp(toMultipleOf: multiple), study.height.roundedUp(toMultipleOf: multiple))
+        for start in stride(from: 0, to: slices.count, by: batchSize) {
+            let batch = Array(slices[start..<min(start + batchSize, slices.count)])
+            let input = paddedChannels(study, slices: batch, width: pw, height: ph)
+            let g = Graph(backend: model.backend, recording: false)
+            body(batch, g, g.constant(model.backend.upload(input, shape: Shape(batch.count, model.channels.count, ph, pw))), pw, ph)
+        }
     }
 
     /// The GAN's channels of window slices `slices` as `[slices, channels, height, width]`, zero-padded

@@ -138,7 +138,7 @@ struct PipelineCache {
         if let module = modules[kernel] { return module }
         let replacement = shaderFolder.flatMap { FileManager.default.contents(atPath: "\($0)/\(kernel.rawValue).spv") }
         guard let bytes = replacement ?? ShaderLibrary.spirv[kernel.rawValue].flatMap({ Data(base64Encoded: $0) }) else {
-            preconditionFailure("no SPIR-V for kernel \(kernel.rawValue): run scripts/compile-shaders.sh")
+            preconditionFailure("no SPIR-V for kernel \(kernel.rawValue): run scripts/dev/compile-shaders.sh")
         }
         // Copied into 32-bit words: pCode must be 4-byte aligned.
         var words = [UInt32](repeating: 0, count: bytes.count / 4)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Volumes
 
-/// Values nibabel read back from the fixtures (scripts/make-volume-fixtures.py).
+/// Values nibabel read back from the fixtures (scripts/dev/make-volume-fixtures.py).
 struct Expected: Decodable {
     var dims: [Int]
     var datatype: String

@@ -44,7 +44,7 @@ layout(push_constant) uniform Push {
 
 // The workgroup's tile of C, BM x BN, and the depth of K staged at a time, BK. The including
 // kernel may set BM (64 or 128) and BK; the defaults are the committed kernels' (other shapes are
-// timed by scripts/bench-gpu.sh). The host sizes the grid by BM x 128 tiles for the kernels it
+// timed by scripts/bench/gpu.sh). The host sizes the grid by BM x 128 tiles for the kernels it
 // knows (VulkanBackend.gemmTile, packedTensorCoreKernel); an experiment with BM = 128 loaded in
 // place of a 64-row kernel gets the 64-row grid, whose extra rows of workgroups (row0 >= M) return
 // at once (main).

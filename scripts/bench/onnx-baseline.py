@@ -6,11 +6,11 @@ machine, the same architecture, the same input size and the same number of threa
 builds the U-Net as an ONNX graph (opset 17) from a safetensors weights file, or from seeded random
 Xavier weights for the default architecture, checks the graph against an independent float64 numpy
 implementation of the network on a small input, then times `InferenceSession.run`. The safetensors
-reader, that reference and the FLOP count live in scripts/unet_reference.py (numpy only).
+reader, that reference and the FLOP count live in scripts/bench/unet_reference.py (numpy only).
 
 Development-time only: the product never needs Python. `pip install numpy onnx onnxruntime`.
 
-    python3 scripts/onnx_baseline.py [--weights MODEL.safetensors] [--batch 8] [--height 192]
+    python3 scripts/bench/onnx-baseline.py [--weights MODEL.safetensors] [--batch 8] [--height 192]
         [--width 160] [--threads 2] [--runs 5] [--json OUT.json]
 
 GFLOP/s uses the forward FLOP count quoted for the Swift engine, 2 * pixels * in * out * k * k

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the default model (models/ganet-seg-unet.safetensors): the phantom-trained U-Net
-# (models/ganet-seg-unet-phantoms.safetensors, from scripts/train-default-model.sh) fine-tuned on
+# (models/ganet-seg-unet-phantoms.safetensors, from scripts/models/train-default-model.sh) fine-tuned on
 # studies synthesised on the fly from real anatomy (train --synthesis-from; nothing is written to disk).
 #
 # The split of ../shared/data/real (see models/README.md):
@@ -12,9 +12,9 @@
 #   robustness only    BraTS-MET-00110-000, BraTS20_Training_001 (no reference in the folder)
 # About 100 minutes on a 2-core machine (20 epochs of 320 patches). Extra arguments go to `train`
 # (e.g. --resume after an interruption).
-# Usage: bash scripts/train-real-model.sh [WORKDIR] [TRAIN_OPTIONS...]
+# Usage: bash scripts/models/train-real-model.sh [WORKDIR] [TRAIN_OPTIONS...]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 work=${1:-/tmp/ganet-seg-real-training}
 shift || true
 real=${GANET_SEG_REAL_DATA:-../shared/data/real}
@@ -28,4 +28,4 @@ $bin train "${sources[@]}" --initial-weights models/ganet-seg-unet-phantoms.safe
   --output "$work/unet.safetensors" --keep last --epochs 20 --samples-per-epoch 320 --batch-size 8 \
   --lr 2e-4 --seed 21 --device cpu --weights-type f16 \
   --data-description "synthesis from TCGA-FG-6692, BRATS 2013 pat0001-0006, SRI24 + transplanted tumours, ICBM152 phantoms" "$@"
-bash scripts/evaluate-real-scans.sh "$work/unet.safetensors" "$work/real-scans"
+bash scripts/models/evaluate-real-scans.sh "$work/unet.safetensors" "$work/real-scans"

@@ -14,13 +14,13 @@ tensors, TF32 tensor-core arithmetic), fp16 (model.half()). Memory formats: nchw
 Development-time only: needs numpy and torch. Without CUDA it says so and exits 2; --device cpu is a
 smoke test.
 
-    python3 scripts/torch_baseline.py --weights models/ganet-seg-unet.safetensors [--batch 8 32]
+    python3 scripts/bench/torch-baseline.py --weights models/ganet-seg-unet.safetensors [--batch 8 32]
         [--height 176] [--width 144] [--dtype fp32 tf32 fp16] [--memory-format nchw nhwc]
         [--runs 20] [--warmup 5] [--device cuda|cpu] [--threads N] [--json OUT.json]
 
-TFLOP/s uses the FLOP count of scripts/onnx_baseline.py and the Swift engine: 2 * pixels * in * out
+TFLOP/s uses the FLOP count of scripts/bench/onnx-baseline.py and the Swift engine: 2 * pixels * in * out
 * k * k over every convolution (output pixels) and transposed convolution (input pixels). The reader,
-the numpy reference and the FLOP count are shared with it in scripts/unet_reference.py.
+the numpy reference and the FLOP count are shared with it in scripts/bench/unet_reference.py.
 """
 import argparse, copy, json, platform, statistics, subprocess, sys, time
 import numpy as np

@@ -1,4 +1,4 @@
-"""Shared numpy pieces of scripts/onnx_baseline.py and scripts/torch_baseline.py: the ganet-seg U-Net
+"""Shared numpy pieces of scripts/bench/onnx-baseline.py and scripts/bench/torch-baseline.py: the ganet-seg U-Net
 (docs/model-format.md) read from a safetensors file, its configuration, an independent float64 numpy
 forward pass and its FLOP count. Development-time only; needs numpy alone.
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates every number of docs/results.md. Needs the work folder of
-# scripts/train-default-model.sh (train/, test/, epoch10.checkpoint, and unet.safetensors: the U-Net
+# scripts/models/train-default-model.sh (train/, test/, epoch10.checkpoint, and unet.safetensors: the U-Net
 # alone, whose held-out scores are in eval/). Pre-trains the GAN on normal phantoms, then continues
 # the epoch-10 checkpoint for three joint epochs twice, with the paper's loss and with the adversarial
 # feedback alone at a tenth of the segmentation gradient (same data, seed and schedule as the U-Net's
 # own three epochs), and scores both on the held-out phantoms (Table 2) and the GAN's slice-level
 # detection (Table 1). About 1.5 hours on a 2-core machine.
-# Usage: bash scripts/reproduce-results.sh [WORKDIR]
+# Usage: bash scripts/models/reproduce-results.sh [WORKDIR]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 work=${1:-/tmp/ganet-seg-training}
 bin=.build/release/ganet-seg
 swift build -c release --product ganet-seg
@@ -31,7 +31,7 @@ $bin train "${common[@]}" --output "$work/ganet-seg-adversarial/unet.safetensors
     --alpha 0 --gamma 0 --adversarial-weight 0.1
 
 for arm in ganet-seg-paper ganet-seg-adversarial; do
-    bash scripts/evaluate-model.sh "$work/$arm/unet.safetensors" "$work/test" "$work/eval-$arm" \
+    bash scripts/models/evaluate-model.sh "$work/$arm/unet.safetensors" "$work/test" "$work/eval-$arm" \
         --gan "$work/gan.safetensors"
 done
 for thresholds in 0.1,0.2,0.3,0.4 0.5,0.6,0.7,0.8,0.9; do

@@ -4,7 +4,7 @@
 # 8; at batch 32 the tensor cores on unpacked operands (GANET_SEG_PACK_HALF=0) and the portable fp32
 # convolution (GANET_SEG_TENSOR_CORES=0); the kernel experiments that `prepare` compiled (see
 # `variants`); one timed `segment`) and, on the same card, the same U-Net
-# and weights in PyTorch/cuDNN (scripts/torch_baseline.py: fp32, tf32, fp16; NCHW and channels_last)
+# and weights in PyTorch/cuDNN (scripts/bench/torch-baseline.py: fp32, tf32, fp16; NCHW and channels_last)
 # at the same batch sizes and slice size, for docs/performance.md. BASELINE=0 skips PyTorch,
 # VARIANTS=0 the experiments.
 #
@@ -14,19 +14,19 @@
 # Debian's GLVND packages (unpacked into / there: NVIDIA's Vulkan driver needs them installed).
 #
 #   here:  swift build -c release --product ganet-seg --static-swift-stdlib
-#          bash scripts/bench-gpu.sh prepare DIR
-#   there: bash DIR/bench-gpu.sh run          (from the repository root; output in $OUT/gpu-bench.txt)
-#   here, after editing scripts/gpu-variants: bash scripts/bench-gpu.sh variants DIR/variants
+#          bash scripts/bench/gpu.sh prepare DIR
+#   there: bash DIR/gpu.sh run          (from the repository root; output in $OUT/gpu-bench.txt)
+#   here, after editing scripts/bench/gpu-variants: bash scripts/bench/gpu.sh variants DIR/variants
 #
 # DIR inside the repository (e.g. .build/gpu-bench, git-ignored, carried explicitly) holds no copy of
 # the sample and the model: `run` takes them from the repository root it runs in. DIR elsewhere gets
 # them too and runs on its own. STUDY=..., MODEL=... override them; GANET_BIN=... the binary.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 bundle=ganet-seg-bundle.tar.xz
 
 prepare() {
-    local dir=${1:?usage: bench-gpu.sh prepare DIR} bin=${GANET_BIN:-$root/.build/release/ganet-seg}
+    local dir=${1:?usage: gpu.sh prepare DIR} bin=${GANET_BIN:-$root/.build/release/ganet-seg}
     if [ ! -x "$bin" ]; then
         echo "no release binary at $bin; build it first (here, not on the GPU machine):" >&2
         echo "  swift build -c release --product ganet-seg --static-swift-stdlib" >&2
@@ -75,7 +75,7 @@ prepare() {
     fi
     rm -rf "$stage"
     variants "$dir/variants"
-    cp "$root/scripts/bench-gpu.sh" "$root/scripts/torch_baseline.py" "$root/scripts/unet_reference.py" "$dir/"
+    cp "$root/scripts/bench/gpu.sh" "$root/scripts/bench/torch-baseline.py" "$root/scripts/bench/unet_reference.py" "$dir/"
     case $dir/ in
         "$root"/*) echo "DIR is inside the repository: the sample and the model travel with it, not copied" ;;
         *) mkdir -p "$dir/samples" "$dir/models"
@@ -83,12 +83,12 @@ prepare() {
            cp "$root/models/ganet-seg-unet.safetensors" "$dir/models/" ;;
     esac
     du -sh "$dir"
-    echo "on the GPU machine, from the repository root: bash ${dir#"$root"/}/bench-gpu.sh run"
+    echo "on the GPU machine, from the repository root: bash ${dir#"$root"/}/gpu.sh run"
 }
 
 # Kernel experiments for `run` to time, each a folder of SPIR-V that GANET_SEG_SHADER_DIR loads in
 # place of the embedded shaders:
-# - the candidate kernels in scripts/gpu-variants/*.patch (applied to the committed Shaders, each
+# - the candidate kernels in scripts/bench/gpu-variants/*.patch (applied to the committed Shaders, each
 #   kernel that the patch changes; one that no longer applies is skipped);
 # - with ABLATIONS=1, ablations of the committed tensor-core kernels, each with stages of its K loop
 #   taken out (the global loads, the shared-memory staging, the tensor-core products): their labels
@@ -97,7 +97,7 @@ variants() {
     local out=$1 shaders=$root/Sources/VulkanBackend/Shaders tmp name patch kernel
     tmp=$(mktemp -d)
     rm -rf "$out" && mkdir -p "$out"
-    for patch in "$root"/scripts/gpu-variants/*.patch; do
+    for patch in "$root"/scripts/bench/gpu-variants/*.patch; do
         [ -e "$patch" ] || continue
         name=$(basename "$patch" .patch)
         cp -r "$shaders" "$tmp/$name"
@@ -281,7 +281,7 @@ torch_baseline() {
     read -r width height <<<"${size:-144 176}"
     [ -n "$size" ] || echo "no slice size in the bench output: using 144 x 176"
     echo "== PyTorch/cuDNN, same network and weights, $width x $height slices (W x H), batch 8 and 32"
-    PYTHONUNBUFFERED=1 timeout 150 python3 "$dir/torch_baseline.py" --weights "$model" --batch 8 32 \
+    PYTHONUNBUFFERED=1 timeout 150 python3 "$dir/torch-baseline.py" --weights "$model" --batch 8 32 \
         --height "$height" --width "$width" --dtype fp32 tf32 fp16 --memory-format nchw nhwc \
         --runs 20 --warmup 5 --json "$out/torch-baseline.json" || { echo "(failed)"; return 1; }
 }
@@ -289,6 +289,6 @@ torch_baseline() {
 case ${1:-} in
     prepare) shift; prepare "$@" ;;
     run) shift; run "$@" ;;
-    variants) shift; variants "${1:?usage: bench-gpu.sh variants DIR/variants}" ;;
+    variants) shift; variants "${1:?usage: gpu.sh variants DIR/variants}" ;;
     *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -3,13 +3,13 @@
 # carry a reference (BraTS 2023 metrics), printing the "Real scans" table of docs/results.md.
 # The studies without a reference (robustness cases) must segment without error.
 #
-# Usage: bash scripts/evaluate-real-scans.sh [--check] [MODEL] [OUT_DIR]
+# Usage: bash scripts/models/evaluate-real-scans.sh [--check] [MODEL] [OUT_DIR]
 #   MODEL    default: models/ganet-seg-unet.safetensors;  OUT_DIR default: /tmp/ganet-seg-real-scans
 #   --check  exit 1 when the model falls below the floors set here for the shipped default model
 #            (a quality regression check, run by CI on a release build).
 # The references are algorithm outputs, not expert labels (../shared/data/real/README.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 check=0
 if [[ ${1:-} == --check ]]; then check=1; shift; fi
 model=${1:-models/ganet-seg-unet.safetensors}

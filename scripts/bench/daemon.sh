@@ -3,9 +3,9 @@
 # temporary spool, drops the given studies into the inbox at once, waits until all are published,
 # and compares the wall time from the drop to the last publish with the sum of the studies'
 # metrics.json timings_ms.total (read to write, measured inside the segmenter).
-# Usage: bash scripts/bench-daemon.sh [BINARY] STUDY_DIR...   (default binary: .build/release/ganet-seg)
+# Usage: bash scripts/bench/daemon.sh [BINARY] STUDY_DIR...   (default binary: .build/release/ganet-seg)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 bin=.build/release/ganet-seg
 if [[ -x ${1:-} && ! -d ${1:-} ]]; then bin=$1; shift; fi
 (($#)) || { echo "usage: $0 [BINARY] STUDY_DIR..." >&2; exit 64; }

@@ -3,7 +3,7 @@
 # and the offline `security` exposure score. ExecStart is pointed at the built binary (default:
 # .build/debug/ganet-seg) in a temporary copy, since /usr/bin/ganet-seg exists only once installed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-.build/debug/ganet-seg}")
 unit=$(mktemp -d)/ganet-seg.service
 sed "s|/usr/bin/ganet-seg|$bin|" systemd/ganet-seg.service > "$unit"

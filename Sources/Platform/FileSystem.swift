@@ -85,18 +85,30 @@ public enum FileSystem {
         guard clinux_write_file(path, bytes, bytes.count, 1, 1) == 0 else { throw SystemError("write", path) }
     }
 
-    /// Replaces the file at `path` with `bytes` in one rename (via `<path>.new`), durably: a crash
-    /// leaves the old contents or the new, never a mix.
+    /// Replaces the file at `path` with `bytes` in one rename, durably: a crash leaves the old
+    /// contents or the new, never a mix. The contents are staged under the hidden name
+    /// `.<name>.tmp-<pid>` (`isStagingName`), which no other file of the folder can have when
+    /// the folder's own names never start with a dot or are dot-prefixed records (the spool's).
     public static func replaceFile(_ path: String, bytes: [UInt8]) throws(SystemError) {
-        let staged = path + ".new"
+        let staged = temporaryPath(beside: path)
         try removeTree(staged)
         try createFile(staged, bytes: bytes)
-        guard Glibc.rename(staged, path) == 0 else { throw SystemError("rename to \(path)", staged) }
+        guard Glibc.rename(staged, path) == 0 else {
+            let error = SystemError("rename to \(path)", staged)
+            unlink(staged)
+            throw error
+        }
         let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("open", folder) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw SystemError("fsync", folder) }
+    }
+
+    /// Whether `name` is a staging name of `replaceFile` or `writeAtomically` for a dot-prefixed
+    /// file (`..attempts-X.tmp-12`): what a crash between staging and renaming leaves behind.
+    public static func isStagingName(ofHidden name: String) -> Bool {
+        name.hasPrefix("..") && name.contains(".tmp-")
     }
 
     /// Has `write` fill a hidden temporary file beside `path`, then renames it over `path`: a
@@ -141,11 +153,18 @@ public enum FileSystem {
         guard clinux_syncfs(directory) == 0 else { throw SystemError("syncfs", directory) }
     }
 
-    /// The contents of a small file, at most `limit` bytes, or nil when it cannot be read.
+    /// The contents of a small regular file, at most `limit` bytes, or nil when it cannot be read
+    /// or is not a regular file. The open never blocks: a FIFO or device put in a file's place is
+    /// refused, not waited on.
     public static func readSmallFile(_ path: String, limit: Int = 4096, followLinks: Bool = false) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            errno = EINVAL
+            return nil
+        }
         var buffer = [UInt8](repeating: 0, count: limit)
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, limit) }
         return n >= 0 ? Array(buffer.prefix(n)) : nil

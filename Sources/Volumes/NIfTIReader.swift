@@ -57,6 +57,7 @@ public struct NIfTIReader: Sendable {
         var st = stat()
         guard stat(path, &st) == 0 else {
             if errno == ENOENT { throw VolumeError.fileNotFound(path: path) }
+            if errno == EACCES { throw VolumeError.permissionDenied(path: path, uid: geteuid()) }
             throw VolumeError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw VolumeError.notRegularFile(path: path) }

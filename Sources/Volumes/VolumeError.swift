@@ -7,6 +7,8 @@ public enum VolumeError: CategorizedError, Equatable, Sendable {
     case notRegularFile(path: String)
     case emptyFile(path: String)
     case unreadable(path: String, reason: String)
+    /// This process may not read the file (EACCES): a permission to fix, not a copy still arriving.
+    case permissionDenied(path: String, uid: UInt32)
     case truncatedHeader(path: String, bytes: Int)
     case notNIfTI(path: String, sizeofHdr: Int32)
     case wrongMagic(path: String, magic: String)
@@ -29,6 +31,8 @@ public enum VolumeError: CategorizedError, Equatable, Sendable {
         case .notRegularFile(let p): "\(p): not a regular file"
         case .emptyFile(let p): "\(p): file is empty (0 bytes)"
         case .unreadable(let p, let reason): "\(p): cannot read: \(reason)"
+        case .permissionDenied(let p, let uid):
+            "\(p): permission denied: uid \(uid) may not read it (make it readable, e.g. chmod g+r, and check the folder's x bit)"
         case .truncatedHeader(let p, let n):
             "\(p): truncated header: \(n) of 348 bytes"
         case .notNIfTI(let p, let size):
@@ -42,7 +46,9 @@ public enum VolumeError: CategorizedError, Equatable, Sendable {
         case .tooLarge(let p, let voxels, let bytes, let limits):
             "\(p): too large: \(voxels) voxels, \(bytes) bytes (limits: \(limits.maxVoxels) voxels, \(limits.maxBytes) bytes)"
         case .invalidVoxelOffset(let p, let offset):
-            "\(p): invalid vox_offset \(offset) (must be at least 352)"
+            offset.isFinite && offset >= 352
+                ? "\(p): invalid vox_offset \(offset) (the voxel data must start within 16 MiB of the header)"
+                : "\(p): invalid vox_offset \(offset) (must be at least 352, the end of the header)"
         case .truncatedData(let p, let expected, let read):
             "\(p): truncated data: read \(read) of \(expected) bytes"
         case .gzipTrailerMissing(let p): "\(p): gzip stream ends before its trailer (still being copied?)"

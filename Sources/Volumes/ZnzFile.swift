@@ -10,6 +10,7 @@ final class ZnzFile {
     init(path: String, mode: String = "rb", compressed: Bool = true) throws {
         errno = 0
         guard let h = znzopen(path, mode, compressed ? 1 : 0) else {
+            if errno == EACCES { throw VolumeError.permissionDenied(path: path, uid: geteuid()) }
             throw VolumeError.unreadable(path: path, reason: errno == 0 ? "cannot open" : String(cString: strerror(errno)))
         }
         handle = h

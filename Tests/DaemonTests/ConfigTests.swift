@@ -117,6 +117,29 @@ import Devices
                 == [ConfigProblem("\(fixture.root)/none.toml: No such file or directory")])
     }
 
+    /// A config path that is a link to a FIFO is refused at once (opening it would wait for a writer).
+    @Test func aConfigThatIsALinkToAFIFOIsRefusedWithoutBlocking() throws {
+        let fixture = try SpoolFixture("config")
+        let fifo = fixture.root + "/fifo", link = fixture.root + "/ganet-seg.toml"
+        #expect(mkfifo(fifo, 0o600) == 0 && symlink(fifo, link) == 0)
+        #expect(DaemonConfig.check(path: link, environment: [:]) == [ConfigProblem("\(link): not a regular file")])
+        #expect(throws: ConfigError(problems: [ConfigProblem("\(link): not a regular file")])) {
+            try DaemonConfig.load(path: link, environment: [:])
+        }
+    }
+
+    /// check-config loads the model: a readable file that is not a U-Net's weights is a problem.
+    @Test func checkLoadsTheModel() throws {
+        let fixture = try SpoolFixture("config")
+        let notWeights = fixture.root + "/passwd"
+        try "root:x:0:0:root:/root:/bin/bash\n".write(toFile: notWeights, atomically: true, encoding: .utf8)
+        var config = fixture.config
+        config.model = notWeights
+        #expect(config.modelProblems().isEmpty)
+        let problems = config.modelProblems(loading: true).map(\.description)
+        #expect(problems.count == 1 && problems.first?.hasPrefix("model: \(notWeights): not a valid safetensors file") == true)
+    }
+
     @Test func checkFindsDirectoriesOnDifferentFilesystems() throws {
         var fixture = try SpoolFixture("config")
         var tmp = stat(), shm = stat()

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Logging
 import Testing
@@ -24,6 +25,24 @@ import Testing
         #expect(JournalLogHandler.fieldName("--") == nil)
     }
 
+    /// JOURNAL_STREAM can match stderr while journald's socket is gone: the entry must not vanish.
+    @Test func anEntryTheJournalRefusesGoesToStderr() {
+        let lines = Lines()
+        var logger = Logger(label: "test") { label in
+            JournalLogHandler(label: label, identifier: "ganet-seg", logLevel: .info, send: { _ in -ENOENT }, fallback: lines.append)
+        }
+        logger[metadataKey: "study-id"] = "Case_001"
+        logger.error("failed: missing FLAIR", metadata: ["stage": "validate"])
+        #expect(lines.all.count == 1)
+        #expect(lines.all.first?.hasSuffix(" error stage=validate study-id=Case_001: failed: missing FLAIR") == true)
+        lines.clear()
+        let accepted = Logger(label: "test") { label in
+            JournalLogHandler(label: label, identifier: "ganet-seg", logLevel: .info, send: { _ in 0 }, fallback: lines.append)
+        }
+        accepted.error("sent")
+        #expect(lines.all.isEmpty)
+    }
+
     @Test func journalIsChosenOnlyWhenStderrIsTheJournalStream() {
         var st = stat()
         #expect(fstat(STDERR_FILENO, &st) == 0)
@@ -39,4 +58,13 @@ import Testing
         #expect(ServiceNotifier(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"]).watchdogSeconds == nil)
         #expect(ServiceNotifier(environment: [:]).socketPath == nil)
     }
+}
+
+/// Lines collected from several threads.
+private final class Lines: @unchecked Sendable {
+    private var lines: [String] = []
+    private let lock = NSLock()
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    func clear() { lock.lock(); lines.removeAll(); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

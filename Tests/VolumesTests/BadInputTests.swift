@@ -158,6 +158,19 @@ import Testing
         expectError(path, .nonFiniteVoxels(path: path, count: 2))
     }
 
+    /// vox_offset is a float at byte 108: below the header's end, and absurdly far beyond it, each
+    /// with the message that fits.
+    @Test(arguments: [(Float(100), "must be at least 352, the end of the header"),
+                      (Float(1e9), "the voxel data must start within 16 MiB of the header")])
+    func invalidVoxelOffset(_ offset: Float, _ reason: String) throws {
+        var bytes = try validBytes()
+        withUnsafeBytes(of: offset.bitPattern.littleEndian) { bytes.replaceSubrange(108..<112, with: $0) }
+        let path = try write(bytes, "offset-\(Int(offset)).nii")
+        expectError(path, .invalidVoxelOffset(path: path, offset: offset))
+        #expect(VolumeError.invalidVoxelOffset(path: path, offset: offset).description
+                == "\(path): invalid vox_offset \(offset) (\(reason))")
+    }
+
     @Test func errorsReadAsOneLine() throws {
         let error = VolumeError.truncatedData(path: "/in/a.nii.gz", expectedBytes: 100, readBytes: 40)
         #expect(error.description == "/in/a.nii.gz: truncated data: read 40 of 100 bytes")

@@ -101,12 +101,12 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     /// Everything `ganet-seg check-config` reports for the file at `path`: syntax, unknown keys,
-    /// values, then the directories and the model on disk. Empty when the daemon can start.
+    /// values, then the directories, and the model on disk loaded as the daemon would load it. Empty when the daemon can start.
     public static func check(path: String, environment: [String: String]) -> [ConfigProblem] {
         let text: String
         do { text = try readConfigFile(path) } catch { return [error] }
         let (config, problems) = parse(text, environment: environment)
-        return problems + config.directoryProblems() + config.modelProblems()
+        return problems + config.directoryProblems() + config.modelProblems(loading: true)
     }
 }
 
@@ -132,10 +132,12 @@ public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
 
 private func readConfigFile(_ path: String) throws(ConfigProblem) -> String {
     let limit = 64 << 10
-    guard let st = FileSystem.status(path) else {
+    // stat follows a link: what matters is what would be read (a link to a FIFO would block).
+    var st = stat()
+    guard stat(path, &st) == 0 else {
         throw ConfigProblem("\(path): \(String(cString: strerror(errno)))")
     }
-    guard (st.st_mode & S_IFMT) == S_IFREG || (st.st_mode & S_IFMT) == S_IFLNK else {
+    guard (st.st_mode & S_IFMT) == S_IFREG else {
         throw ConfigProblem("\(path): not a regular file")
     }
     guard let bytes = FileSystem.readSmallFile(path, limit: limit + 1, followLinks: true) else {

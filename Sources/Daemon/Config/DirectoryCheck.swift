@@ -1,5 +1,7 @@
 import CLinux
+import Compute
 import Glibc
+import Pipeline
 
 extension DaemonConfig {
     /// The spool directories the daemon needs, checked on disk: present, directories, writable,
@@ -64,9 +66,18 @@ extension DaemonConfig {
                              + String(cString: strerror(code)) + hint)
     }
 
-    /// The model file (and the GAN's, when set): present, a regular file, readable.
-    public func modelProblems() -> [ConfigProblem] {
-        Self.fileProblems("model", model) + (gan.isEmpty ? [] : Self.fileProblems("gan", gan))
+    /// The model file (and the GAN's, when set): present, a regular file, readable; with `loading`,
+    /// also a weights file of the right network (loaded on the CPU, as `check-config` does).
+    public func modelProblems(loading: Bool = false) -> [ConfigProblem] {
+        let files = Self.fileProblems("model", model) + (gan.isEmpty ? [] : Self.fileProblems("gan", gan))
+        guard loading, files.isEmpty else { return files }
+        let backend = CPUBackend()
+        var problems: [ConfigProblem] = []
+        do { _ = try SegmentationModel.load(path: model, backend: backend) } catch { problems.append(ConfigProblem("model: \(error)")) }
+        if !gan.isEmpty {
+            do { _ = try GANModel.load(path: gan, backend: backend) } catch { problems.append(ConfigProblem("gan: \(error)")) }
+        }
+        return problems
     }
 
     private static func fileProblems(_ key: String, _ path: String) -> [ConfigProblem] {

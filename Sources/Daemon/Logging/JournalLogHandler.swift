@@ -5,16 +5,32 @@ import Logging
 /// A swift-log handler that writes structured entries to journald with sd_journal_sendv: MESSAGE,
 /// PRIORITY, SYSLOG_IDENTIFIER, the source location, and each metadata key as a field of its own
 /// ("study-id" becomes STUDY_ID), so `journalctl STUDY_ID=Case_001` finds one study's story.
+///
+/// When the journal does not take an entry (JOURNAL_STREAM set but no journald socket, journald
+/// restarting), the entry goes to stderr as `StderrLogHandler` writes it: a failed study always
+/// leaves a trace.
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     public let label: String
     public let identifier: String
+    /// Sends one entry's fields; 0 or a negative errno (sd_journal_sendv's contract).
+    let send: @Sendable ([String]) -> Int32
+    /// Where an entry the journal refused goes, as one line.
+    let fallback: @Sendable (String) -> Void
 
     public init(label: String, identifier: String, logLevel: Logger.Level = .info) {
+        self.init(label: label, identifier: identifier, logLevel: logLevel, send: Self.sendToJournal,
+                  fallback: StderrLogHandler.write)
+    }
+
+    init(label: String, identifier: String, logLevel: Logger.Level, send: @escaping @Sendable ([String]) -> Int32,
+         fallback: @escaping @Sendable (String) -> Void) {
         self.label = label
         self.identifier = identifier
         self.logLevel = logLevel
+        self.send = send
+        self.fallback = fallback
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -23,17 +39,24 @@ public struct JournalLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let merged = metadata.merged(with: event.metadata)
         let fields = Self.fields(level: event.level, message: "\(event.message)", identifier: identifier,
-                                 metadata: metadata.merged(with: event.metadata),
-                                 file: event.file, function: event.function, line: event.line)
+                                 metadata: merged, file: event.file, function: event.function, line: event.line)
+        if send(fields) < 0 {
+            fallback(StderrLogHandler.line(level: event.level, message: "\(event.message)", metadata: merged))
+        }
+    }
+
+    /// sd_journal_sendv of `fields`.
+    static func sendToJournal(_ fields: [String]) -> Int32 {
         var buffers = fields.map { Array($0.utf8) }
         let count = buffers.count
-        buffers.withUnsafeMutableBufferPointer { all in
+        return buffers.withUnsafeMutableBufferPointer { all in
             var vectors = all.indices.map { i in
                 all[i].withUnsafeMutableBytes { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
             }
             // The arrays are not mutated while sending, so their storage stays where it was.
-            _ = sd_journal_sendv(&vectors, Int32(count))
+            return sd_journal_sendv(&vectors, Int32(count))
         }
     }
 

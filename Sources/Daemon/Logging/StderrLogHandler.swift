@@ -19,11 +19,19 @@ public struct StderrLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let fields = metadata.merged(with: event.metadata).map { " \($0.key)=\($0.value)" }.joined()
-        let text = "\(utcTimestamp()) \(event.level)\(fields): \(event.message)"
-        var bytes = Array((text.split(whereSeparator: \.isNewline).joined(separator: " ") + "\n").utf8)
-        // One write per line, so lines from several threads do not interleave.
-        _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        Self.write(Self.line(level: event.level, message: "\(event.message)", metadata: metadata.merged(with: event.metadata)))
+    }
+
+    /// One entry as one line: time, level, metadata, message (newlines become spaces).
+    static func line(level: Logger.Level, message: String, metadata: [(key: String, value: String)]) -> String {
+        let fields = metadata.map { " \($0.key)=\($0.value)" }.joined()
+        return "\(utcTimestamp()) \(level)\(fields): \(message)".split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// Writes `line` and a newline to stderr in one write, so lines from several threads do not interleave.
+    static func write(_ line: String) {
+        var bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }
 

@@ -172,7 +172,7 @@ func safeName(_ name: String) -> String {
     var scalars = name.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "_" : Character($0) }
     if scalars.first == "." { scalars[0] = "_" }
     let cleaned = String(scalars)
-    return cleaned.utf8.count <= StudyID.maxLength ? cleaned : String(decoding: cleaned.utf8.prefix(StudyID.maxLength), as: UTF8.self)
+    return cleaned.prefix(utf8Bytes: StudyID.maxLength)
 }
 
 /// Failures the daemon itself detects.

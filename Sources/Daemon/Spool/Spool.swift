@@ -97,7 +97,7 @@ struct Spool: Sendable {
     /// replacing the report of an earlier failure (a failed study fixed and dropped again).
     func fail(_ input: String, name: String, report: [UInt8]) throws -> String {
         try FileSystem.replaceFile(input + "/error.json", bytes: report)
-        return try Publisher.moveAside(input, into: failed, as: name)
+        return try Publisher.moveAside(input, into: failed, as: name, maxLength: StudyID.maxLength)
     }
 
     /// Puts a claimed study back in the inbox (shutdown before it finished); false when the inbox
@@ -110,8 +110,8 @@ struct Spool: Sendable {
     /// the next start.
     func discard(_ temporary: String) { try? FileSystem.removeTree(temporary) }
 
-    /// Start-up recovery: removes stale temporary outputs and the records of studies no longer in
-    /// work/; returns the studies left in work/.
+    /// Start-up recovery: removes stale temporary outputs, the records of studies no longer in
+    /// work/ and records left half-written by a crash; returns the studies left in work/.
     func recover() throws -> [String] {
         for name in try FileSystem.list(outbox) where name.hasPrefix(Self.temporaryPrefix) {
             try FileSystem.removeTree(outbox + "/" + name)
@@ -123,6 +123,7 @@ struct Spool: Sendable {
                 try FileSystem.removeTree(work + "/" + name)
             }
         }
+        for name in names where FileSystem.isStagingName(ofHidden: name) { try FileSystem.removeTree(work + "/" + name) }
         return studies
     }
 

@@ -22,19 +22,24 @@ struct StudyCompleteness: Sendable {
         } catch {
             return nil
         }
-        for file in study.modalities.values + (study.groundTruth.map { [$0] } ?? []) {
-            do { _ = try reader.read(path: file) } catch let error as VolumeError where Self.mayStillBeArriving(error) {
+        var images: [Volume] = []
+        for file in Modality.allCases.map({ study.modalities[$0]! }) + (study.groundTruth.map { [$0] } ?? []) {
+            do { images.append(try reader.read(path: file)) } catch let error as VolumeError where Self.mayStillBeArriving(error) {
                 return "\(error)"
             } catch {
                 return nil
             }
+        }
+        // Every byte is there, but a copier that sets the size first leaves the rest as zeros.
+        do { try Study.checkSignal(Array(images.prefix(4)), files: Modality.allCases.map { study.modalities[$0]! }) } catch {
+            if case .partialModality = error { return "\(error)" }
         }
         return nil
     }
 
     /// Read errors a file still being written gives: missing or short, a compressed stream cut
     /// off, or a header still zeros (copiers that set the size first).
-    private static func mayStillBeArriving(_ error: VolumeError) -> Bool {
+    static func mayStillBeArriving(_ error: VolumeError) -> Bool {
         switch error {
         case .fileNotFound, .emptyFile, .unreadable, .truncatedHeader, .truncatedData, .gzipTrailerMissing: true
         case .notNIfTI(_, let sizeofHdr): sizeofHdr == 0

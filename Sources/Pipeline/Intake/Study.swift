@@ -36,8 +36,35 @@ public struct Study: Sendable {
             }
         }
         let truth = folder.groundTruth != nil ? volumes.removeLast() : nil
+        try checkSignal(volumes, files: Modality.allCases.map { folder.modalities[$0]! })
         if let truth { try validateLabels(truth, file: folder.groundTruth!) }
         return Study(folder: folder, images: volumes, groundTruth: truth)
+    }
+
+    /// Real scans show the same head in every modality, so each modality's non-zero voxels are
+    /// about as many as the others'. Throws `blankModality` for a modality with one value
+    /// everywhere and `partialModality` for one with under half the median of the others' count:
+    /// what a file looks like whose size was set before its contents arrived.
+    public static func checkSignal(_ images: [Volume], files: [String]) throws(StudyError) {
+        let counts = images.map { $0.voxels.reduce(0) { $1 != 0 ? $0 + 1 : $0 } }
+        for (m, image) in zip(Modality.allCases, images) {
+            let first = image.voxels.first ?? 0
+            if !image.voxels.contains(where: { $0 != first }) { throw .blankModality(m, file: files[m.rawValue]) }
+            let others = counts.enumerated().filter { $0.offset != m.rawValue }.map(\.element).sorted()
+            let median = others[others.count / 2]
+            guard Double(counts[m.rawValue]) < 0.5 * Double(median) else { continue }
+            let percent = Int((100 * Double(counts[m.rawValue]) / Double(max(median, 1))).rounded())
+            throw .partialModality(m, file: files[m.rawValue],
+                                   detail: "\(percent)% as many non-zero voxels as the other modalities, "
+                                       + "none above slice \(lastSignalSlice(image)) where they reach slice \(images.map(lastSignalSlice).max()!)")
+        }
+    }
+
+    /// The highest z index with a non-zero voxel (-1 for none).
+    private static func lastSignalSlice(_ image: Volume) -> Int {
+        let plane = image.dims[0] * image.dims[1]
+        guard let last = image.voxels.lastIndex(where: { $0 != 0 }) else { return -1 }
+        return last / plane
     }
 
     /// Ground truth must hold BraTS labels only: 0, 1, 2 and one of 3 (2023) or 4 (2020).

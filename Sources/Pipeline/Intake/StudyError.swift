@@ -13,6 +13,11 @@ public enum StudyError: CategorizedError, Equatable, Sendable {
     case mismatchedGrid(file: String, reference: String, detail: String)
     case unreadableVolume(VolumeError)
     case invalidLabels(file: String, detail: String)
+    /// A modality with one value everywhere (all zero, say): no image at all.
+    case blankModality(Modality, file: String)
+    /// A modality with far less signal than the others, as a file whose size was set before its
+    /// contents arrived leaves it (the rest reads as zeros).
+    case partialModality(Modality, file: String, detail: String)
 
     public var description: String {
         switch self {
@@ -30,6 +35,9 @@ public enum StudyError: CategorizedError, Equatable, Sendable {
             "\(file): grid differs from \(reference): \(detail)"
         case .unreadableVolume(let error): error.description
         case .invalidLabels(let file, let detail): "\(file): not a label volume: \(detail)"
+        case .blankModality(let m, let file): "\(file): the \(m.displayName) image holds one value everywhere (no image)"
+        case .partialModality(let m, let file, let detail):
+            "\(file): the \(m.displayName) image is mostly blank: \(detail) (a copy still being written?)"
         }
     }
 }

@@ -14,3 +14,18 @@ public enum StudyID {
         }
     }
 }
+
+extension String {
+    /// The longest prefix of whole characters that fits in `maxBytes` bytes of UTF-8.
+    public func prefix(utf8Bytes maxBytes: Int) -> String {
+        var bytes = 0
+        var end = startIndex
+        for index in indices {
+            let next = self.index(after: index)
+            bytes += self[index..<next].utf8.count
+            if bytes > maxBytes { break }
+            end = next
+        }
+        return String(self[..<end])
+    }
+}

@@ -17,12 +17,17 @@ public enum Publisher {
     }
 
     /// Moves `from` into `directory` as `name`, or `name.1`, `name.2`... when taken; returns the
-    /// new path. The no-replace rename makes the check and the move one atomic step.
+    /// new path. The no-replace rename makes the check and the move one atomic step. With
+    /// `maxLength`, the name is shortened (whole characters) so that name and suffix fit in that
+    /// many bytes.
     @discardableResult
-    public static func moveAside(_ from: String, into directory: String, as name: String) throws(SystemError) -> String {
+    public static func moveAside(_ from: String, into directory: String, as name: String,
+                                 maxLength: Int? = nil) throws(SystemError) -> String {
         var n = 0
         while true {
-            let target = directory + "/" + (n == 0 ? name : "\(name).\(n)")
+            let suffix = n == 0 ? "" : ".\(n)"
+            let base = maxLength.map { name.prefix(utf8Bytes: $0 - suffix.utf8.count) } ?? name
+            let target = directory + "/" + base + suffix
             do { try FileSystem.rename(from, to: target) } catch where error.code == EEXIST || error.code == ENOTEMPTY {
                 n += 1
                 continue

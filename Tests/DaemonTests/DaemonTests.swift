@@ -157,7 +157,7 @@ import Platform
 
     @Test func sameIdAfterARetryIsStillTaken() throws {
         let fixture = try SpoolFixture()
-        let daemon = try RunningDaemon(fixture, processor: StubProcessor(.failTransiently(times: 1)))
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor(.failWritingOutput(times: 1)))
         defer { daemon.stop() }
         try fixture.drop("Again")
         #expect(eventually { fixture.list("outbox") == ["Again"] })
@@ -261,7 +261,7 @@ import Platform
 
     /// A full disk and a lost GPU are transient: the study is tried again (after a GPU failure the
     /// real processor reopens the device).
-    @Test(arguments: [StubProcessor.Behaviour.failTransiently(times: 1), .loseDeviceOnce])
+    @Test(arguments: [StubProcessor.Behaviour.failWritingOutput(times: 1), .loseDevice(times: 1)])
     func transientFailureIsRetried(_ behaviour: StubProcessor.Behaviour) throws {
         let fixture = try SpoolFixture()
         let processor = StubProcessor(behaviour)
@@ -273,19 +273,37 @@ import Platform
         #expect(fixture.list("failed").isEmpty)
     }
 
-    @Test func persistentDiskFullKeepsTheInputAndEndsInFailed() throws {
+    /// A full or read-only outbox is never the study's fault: past max_attempts (3) it stays
+    /// queued, STATUS= says why, and it is published once the outbox takes outputs again.
+    @Test(arguments: [ENOSPC, EROFS, EACCES])
+    func anUnwritableOutboxNeverFailsTheStudy(_ code: Int32) throws {
         let fixture = try SpoolFixture()
-        let processor = StubProcessor(.failTransiently(times: 100))
+        let processor = StubProcessor(.failWritingOutput(times: 5, code: code))
         let daemon = try RunningDaemon(fixture, processor: processor)
         defer { daemon.stop() }
         try fixture.drop("Full")
-        #expect(eventually { fixture.list("failed") == ["Full"] })
-        #expect(processor.callCounts == ["Full": 3])
-        let report = try fixture.errorReport("Full")
-        #expect(report["stage"] as? String == "write")
+        #expect(daemon.notify.waitFor("STATUS=output not writable, studies kept queued: cannot create") != nil)
+        #expect(eventually { fixture.list("outbox") == ["Full"] })
+        #expect(processor.callCounts == ["Full": 6])
+        #expect(fixture.list("failed").isEmpty)
+        #expect(daemon.notify.waitFor("STATUS=idle; 0 waiting, 1 published") != nil)
+    }
+
+    /// A device that keeps failing is transient but counted: after max_attempts the study ends in
+    /// failed/ with its inputs and a report that says it was worth retrying.
+    @Test func aDeviceThatKeepsFailingEndsInFailed() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor(.loseDevice(times: 100))
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        try fixture.drop("Lost")
+        #expect(eventually { fixture.list("failed") == ["Lost"] })
+        #expect(processor.callCounts == ["Lost": 3])
+        let report = try fixture.errorReport("Lost")
+        #expect(report["stage"] as? String == "segment" && report["category"] as? String == "transient")
         #expect(report["transient"] as? Bool == true)
         #expect(report["attempts"] as? Int == 3)
-        #expect(fixture.list("failed/Full").count == 5)
+        #expect(fixture.list("failed/Lost").count == 5)
         #expect(fixture.list("outbox").isEmpty)
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Logging
 import Pipeline
+import Reports
 import Synchronization
 import Testing
 import Volumes
@@ -81,10 +82,10 @@ func eventually(within seconds: Double = 20, _ condition: () -> Bool) -> Bool {
 final class StubProcessor: StudyProcessor {
     enum Behaviour: Sendable {
         case succeed
-        /// Throws a transient error on the first `n` attempts per study.
-        case failTransiently(times: Int)
-        /// Throws a compute device's failure on the first attempt per study.
-        case loseDeviceOnce
+        /// Cannot write the output (the report folder, with errno `code`) on the first `n` attempts per study.
+        case failWritingOutput(times: Int, code: Int32 = ENOSPC)
+        /// Throws a compute device's failure on the first `n` attempts per study.
+        case loseDevice(times: Int)
         /// Waits until `release()` (or 30 s), reporting progress meanwhile.
         case block
     }
@@ -110,10 +111,10 @@ final class StubProcessor: StudyProcessor {
         }
         switch behaviour {
         case .succeed: break
-        case .failTransiently(let times):
-            if attempt <= times { throw VolumeError.writeFailed(path: output, reason: "No space left on device") }
-        case .loseDeviceOnce:
-            if attempt == 1 { throw DeviceFailure(device: "Vulkan test GPU", reason: "the Vulkan device was lost") }
+        case .failWritingOutput(let times, let code):
+            if attempt <= times { throw ReportError.folderFailed(path: output + "/report", code: code) }
+        case .loseDevice(let times):
+            if attempt <= times { throw DeviceFailure(device: "Vulkan test GPU", reason: "the Vulkan device was lost") }
         case .block:
             let deadline = Date().addingTimeInterval(30)
             while !released.withLock({ $0 }) && Date() < deadline {

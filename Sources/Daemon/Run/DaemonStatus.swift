@@ -16,6 +16,8 @@ final class DaemonStatus: Sendable {
         var published = 0
         var failed = 0
         var retried = 0
+        /// Why the last output failed, until a study is published again.
+        var outputProblem: String?
     }
 
     enum Outcome { case published, failed, retried }
@@ -47,13 +49,18 @@ final class DaemonStatus: Sendable {
         state.withLock { s in
             s.workers[worker] = Worker(lastBeat: monotonicSeconds())
             switch outcome {
-            case .published: s.published += 1
+            case .published:
+                s.published += 1
+                s.outputProblem = nil
             case .failed: s.failed += 1
             case .retried: s.retried += 1
             case nil: break
             }
         }
     }
+
+    /// Records that outputs cannot be written (shown in STATUS= until the next publish).
+    func outputNotWritable(_ detail: String) { state.withLock { $0.outputProblem = detail } }
 
     /// True when every worker is either idle with a heartbeat within `idleLimit` seconds, or busy on
     /// one study for less than `studyTimeout` seconds: a hung worker stops the watchdog, so systemd
@@ -72,7 +79,8 @@ final class DaemonStatus: Sendable {
         state.withLock { s in
             let busy = s.workers.compactMap { w in w.study.map { study in w.progress.map { "\(study) (\($0))" } ?? study } }
             let activity = busy.isEmpty ? "idle" : "processing " + busy.joined(separator: ", ")
-            return "\(activity); \(waiting) waiting, \(s.published) published, \(s.failed) failed, \(s.retried) retried"
+            let counts = "\(activity); \(waiting) waiting, \(s.published) published, \(s.failed) failed, \(s.retried) retried"
+            return s.outputProblem.map { "output not writable, studies kept queued: \($0); " + counts } ?? counts
         }
     }
 }

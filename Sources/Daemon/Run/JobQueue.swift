@@ -12,6 +12,9 @@ final class JobQueue: Sendable {
         var notBefore = 0.0
         /// Failed moves so far (claims into work/, archiving after publishing): their back-off grows.
         var moveFailures = 0
+        /// Attempts in a row that failed on the output side (outbox or work/ full, read-only or
+        /// denied): their back-off grows, and they never count toward `max_attempts`.
+        var outputFailures = 0
 
         var key: Key { Key(name: name, origin: origin) }
         struct Key: Hashable { var name: String; var origin: Origin }

@@ -70,10 +70,11 @@ struct StudyRunner: Sendable {
     /// Processes the claimed study at `input`; nil outcome: abandoned at shutdown.
     private func process(_ job: JobQueue.Job, input: String, worker: Int, logger: Logger) -> Disposition {
         let name = job.name, start = monotonicSeconds()
-        var attempts = 1
+        var attempts = 1, counted = false
         var temporary: String?
         do {
             attempts = try spool.recordAttempt(name)
+            counted = true
             if attempts > config.maxAttempts {
                 throw ProcessingFailure(stage: "process", category: .internal, DaemonFailure.tooManyAttempts(attempts - 1))
             }
@@ -105,7 +106,7 @@ struct StudyRunner: Sendable {
             return Disposition(outcome: .published, next: retained.next)
         } catch {
             if let temporary { spool.discard(temporary) }
-            return handleFailure(error, job: job, input: input, attempts: attempts, start: start, logger: logger)
+            return handleFailure(error, job: job, input: input, attempts: attempts, counted: counted, start: start, logger: logger)
         }
     }
 
@@ -127,12 +128,25 @@ struct StudyRunner: Sendable {
         }
     }
 
-    private func handleFailure(_ error: any Error, job: JobQueue.Job, input: String, attempts: Int, start: Double,
-                               logger: Logger) -> Disposition {
+    private func handleFailure(_ error: any Error, job: JobQueue.Job, input: String, attempts: Int, counted: Bool,
+                               start: Double, logger: Logger) -> Disposition {
         let name = job.name
         let failure = FailureClassification(error, defaultStage: "process")
         var metadata: Logger.Metadata = [LogKey.stage: "\(failure.stage)", LogKey.error: "\(failure.reason)",
                                          LogKey.durationMS: "\(milliseconds(since: start))"]
+        if failure.category == .outputNotWritable {
+            // Our own output side, never the study's fault: it stays queued however long the
+            // condition lasts, and the attempt does not count toward max_attempts.
+            if counted { try? spool.uncountAttempt(name, attempts: attempts) }
+            var next = JobQueue.Job(name: name, origin: .work)
+            next.outputFailures = job.outputFailures + 1
+            let delay = config.retryBackoffSeconds * Double(1 << min(job.outputFailures, 5))
+            next.notBefore = monotonicSeconds() + delay
+            status.outputNotWritable(failure.detail)
+            logger.error("output not writable (\(next.outputFailures) in a row); the study stays queued, tried again in \(delay) s: \(failure.detail)",
+                         metadata: metadata)
+            return Disposition(outcome: .retried, next: next)
+        }
         if failure.isRetryable && attempts < config.maxAttempts {
             let delay = config.retryBackoffSeconds * Double(1 << min(attempts - 1, 16))
             logger.warning("attempt \(attempts) failed, retrying in \(delay) s: \(failure.detail)", metadata: metadata)

@@ -136,6 +136,12 @@ struct Spool: Sendable {
         return previous + 1
     }
 
+    /// Takes back the attempt that `recordAttempt` counted last (one that failed on the output side,
+    /// which is never the study's fault).
+    func uncountAttempt(_ name: String, attempts: Int) throws {
+        try FileSystem.replaceFile(work + "/" + Self.attemptsPrefix + name, bytes: Array("\(attempts - 1)".utf8))
+    }
+
     /// Removes the records of a study that has left work/.
     func clearRecords(_ name: String) {
         for prefix in [Self.attemptsPrefix, Self.tokenPrefix] { try? FileSystem.removeTree(work + "/" + prefix + name) }

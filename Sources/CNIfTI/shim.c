@@ -1,6 +1,7 @@
 // SwiftPM needs one source file per C target. The one function here reads zlib's error state,
 // which the public znzlib header hides: its struct has the gzFile member only under HAVE_ZLIB.
 #define HAVE_ZLIB
+#include <stdlib.h>
 #include <zlib.h>
 #include "CNIfTI.h"
 
@@ -16,4 +17,21 @@ enum cnifti_read_failure cnifti_read_failure(znzFile file, const char **message)
     case Z_ERRNO: return CNIFTI_READ_SYSTEM;
     default: return CNIFTI_READ_DAMAGED;
     }
+}
+
+znzFile cnifti_open_fd(int fd) {
+    znzFile file = (znzFile)calloc(1, sizeof(struct znzptr));
+    if (file == NULL) return NULL;
+    file->withz = 1;
+    file->zfptr = gzdopen(fd, "rb");
+    if (file->zfptr == NULL) {
+        free(file);
+        return NULL;
+    }
+    return file;
+}
+
+int cnifti_is_plain(znzFile file) {
+    if (file == NULL || !file->withz) return 1;
+    return gzdirect(file->zfptr);
 }

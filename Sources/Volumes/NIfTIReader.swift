@@ -8,15 +8,18 @@ internal import CNIfTI
 /// znzlib (libnifti's gzip-transparent I/O), requiring every byte.
 public struct NIfTIReader: Sendable {
     public var limits: ReadLimits
+    /// Whether a symlink as the file itself is followed; study folders are read with false, so a
+    /// link swapped in after the folder was validated is refused (`notRegularFile`).
+    public var followsLinks: Bool
 
-    public init(limits: ReadLimits = .standard) {
+    public init(limits: ReadLimits = .standard, followsLinks: Bool = true) {
         self.limits = limits
+        self.followsLinks = followsLinks
     }
 
     /// Reads the header only: geometry and datatype, no voxel data.
     public func readHeader(path: String) throws -> (geometry: Geometry, datatype: NIfTIDataType) {
-        try checkFile(path)
-        let file = try ZnzFile(path: path)
+        let file = try ZnzFile.openForReading(path: path, followingLinks: followsLinks)
         defer { file.close() }
         let header = try readValidatedHeader(file, path: path)
         return (Geometry.fromHeader(header.header), header.datatype)
@@ -24,8 +27,7 @@ public struct NIfTIReader: Sendable {
 
     /// Reads the whole volume, scaled by scl_slope/scl_inter.
     public func read(path: String) throws -> Volume {
-        try checkFile(path)
-        let file = try ZnzFile(path: path)
+        let file = try ZnzFile.openForReading(path: path, followingLinks: followsLinks)
         defer { file.close() }
         let header = try readValidatedHeader(file, path: path)
         let geometry = Geometry.fromHeader(header.header)
@@ -51,17 +53,6 @@ public struct NIfTIReader: Sendable {
         }
         applyScaling(&voxels, slope: header.header.scl_slope, inter: header.header.scl_inter)
         return Volume(geometry: geometry, datatype: header.datatype, voxels: voxels)
-    }
-
-    private func checkFile(_ path: String) throws {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            if errno == ENOENT { throw VolumeError.fileNotFound(path: path) }
-            if errno == EACCES { throw VolumeError.permissionDenied(path: path, uid: geteuid()) }
-            throw VolumeError.unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw VolumeError.notRegularFile(path: path) }
-        guard st.st_size > 0 else { throw VolumeError.emptyFile(path: path) }
     }
 
     private struct ValidatedHeader {

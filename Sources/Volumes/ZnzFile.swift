@@ -7,6 +7,42 @@ final class ZnzFile {
     let path: String
     let compressed: Bool
 
+    /// Opens `path` for reading as it is now: a symlink in its last component is refused, not
+    /// followed, unless `followingLinks`; the opened file must be a non-empty regular file (checked
+    /// on the descriptor, so nothing swapped in after a caller's own checks is read); a FIFO never
+    /// blocks the open.
+    static func openForReading(path: String, followingLinks: Bool) throws(VolumeError) -> ZnzFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followingLinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT: throw .fileNotFound(path: path)
+            case EACCES: throw .permissionDenied(path: path, uid: geteuid())
+            case ELOOP: throw .notRegularFile(path: path)
+            default: throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            Glibc.close(fd)
+            throw .notRegularFile(path: path)
+        }
+        guard st.st_size > 0 else {
+            Glibc.close(fd)
+            throw .emptyFile(path: path)
+        }
+        guard let handle = cnifti_open_fd(fd) else {
+            Glibc.close(fd)
+            throw .unreadable(path: path, reason: "cannot open")
+        }
+        return ZnzFile(handle: handle, path: path, compressed: true)
+    }
+
+    private init(handle: znzFile, path: String, compressed: Bool) {
+        self.handle = handle
+        self.path = path
+        self.compressed = compressed
+    }
+
     init(path: String, mode: String = "rb", compressed: Bool = true) throws {
         errno = 0
         guard let h = znzopen(path, mode, compressed ? 1 : 0) else {
@@ -33,9 +69,17 @@ final class ZnzFile {
     /// and length: throws `gzipTrailerMissing` when the stream stops short of its trailer and
     /// `corruptCompressedData` when they disagree. A plain file's bytes past the data are allowed.
     func checkTrailer() throws(VolumeError) {
-        guard compressed else { return }
+        // A plain file has no trailer: bytes past the data (padding, a sparse tail) are not read.
+        guard compressed, cnifti_is_plain(handle) == 0 else { return }
+        // zlib checks the trailer where the deflate stream ends, right after the data; whatever
+        // follows (padding, a sparse tail) is read at most this far, not to its end.
         var rest = [UInt8](repeating: 0, count: 64 * 1024)
-        while znzread(&rest, 1, rest.count, handle) > 0 {}
+        var budget = 1 << 20
+        while budget > 0 {
+            let n = znzread(&rest, 1, rest.count, handle)
+            if n <= 0 { break }
+            budget -= n
+        }
         if let error = readError(cutOff: .gzipTrailerMissing(path: path)) { throw error }
     }
 
@@ -46,13 +90,22 @@ final class ZnzFile {
         switch cnifti_read_failure(handle, &message) {
         case CNIFTI_READ_SYSTEM: return .unreadable(path: path, reason: String(cString: strerror(errno)))
         case CNIFTI_READ_DAMAGED:
-            // zlib's message reads "<path>: <reason>".
+            // zlib's message reads "<path>: <reason>", or "<fd:N>: <reason>" for a descriptor.
             let text = message.map { String(cString: $0) } ?? ""
-            return .corruptCompressedData(path: path, reason: text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text)
+            var reason = Substring(text)
+            if reason.hasPrefix(path + ": ") {
+                reason = reason.dropFirst(path.count + 2)
+            } else if reason.hasPrefix("<fd:"), let colon = reason.firstRange(of: ": ") {
+                reason = reason[colon.upperBound...]
+            }
+            return .corruptCompressedData(path: path, reason: String(reason))
         case CNIFTI_READ_CUT_OFF: return cutOff
         default: return nil
         }
     }
+
+    /// Bytes read so far (of the uncompressed stream).
+    var position: Int { Int(znztell(handle)) }
 
     /// Writes all of `buffer`; returns false when fewer bytes were accepted.
     func write(_ buffer: UnsafeRawBufferPointer) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 @testable import Volumes
 
@@ -29,10 +30,10 @@ import Testing
         return url.path
     }
 
-    func expectError(_ path: String, _ expected: VolumeError, limits: ReadLimits = .standard,
+    func expectError(_ path: String, _ expected: VolumeError, limits: ReadLimits = .standard, followsLinks: Bool = true,
                      sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(throws: expected, sourceLocation: sourceLocation) {
-            _ = try NIfTIReader(limits: limits).read(path: path)
+            _ = try NIfTIReader(limits: limits, followsLinks: followsLinks).read(path: path)
         }
     }
 
@@ -169,6 +170,37 @@ import Testing
         expectError(path, .invalidVoxelOffset(path: path, offset: offset))
         #expect(VolumeError.invalidVoxelOffset(path: path, offset: offset).description
                 == "\(path): invalid vox_offset \(offset) (\(reason))")
+    }
+
+    /// A study's reader never follows a link in the file's place (one swapped in after the folder
+    /// was checked); other readers (`info` on a user's link) do.
+    @Test func aLinkIsRefusedWhenLinksAreNotFollowed() throws {
+        let target = try write(try validBytes(), "target.nii")
+        let link = dir.appendingPathComponent("link.nii").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        expectError(link, .notRegularFile(path: link), followsLinks: false)
+        #expect(throws: VolumeError.notRegularFile(path: link)) { _ = try NIfTIReader(followsLinks: false).readHeader(path: link) }
+        #expect(try NIfTIReader().read(path: link).dims == [3, 3, 3])
+    }
+
+    /// A FIFO in a file's place is refused at once, never waited on.
+    @Test func aFIFOIsRefusedWithoutBlocking() throws {
+        let fifo = dir.appendingPathComponent("fifo.nii").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        expectError(fifo, .notRegularFile(path: fifo))
+    }
+
+    /// A plain file's bytes past the voxel data (here a 64 MiB sparse tail) are not read.
+    @Test func aPlainFileIsNotReadPastItsData() throws {
+        let path = try write(try validBytes(), "tail.nii")
+        let dataEnd = try validBytes().count
+        #expect(truncate(path, off_t(64 << 20)) == 0)
+        #expect(try NIfTIReader().read(path: path).dims == [3, 3, 3])
+        let file = try ZnzFile.openForReading(path: path, followingLinks: false)
+        var buffer = [UInt8](repeating: 0, count: dataEnd)
+        _ = try buffer.withUnsafeMutableBytes { raw throws(VolumeError) in try file.read(into: raw) }
+        try file.checkTrailer()
+        #expect(file.position == dataEnd)
     }
 
     @Test func errorsReadAsOneLine() throws {

@@ -15,3 +15,11 @@ enum cnifti_read_failure {
 
 /// The failure state of `file`'s reads, with zlib's message in `*message` ("" if none).
 enum cnifti_read_failure cnifti_read_failure(znzFile file, const char **message);
+
+/// A znzlib reader over the open descriptor `fd` (gzip or plain, as znzopen with compression
+/// reads both), which it then owns: `Xznzclose` closes it. NULL on failure, `fd` left open.
+/// (znzlib's own znzdopen is not compiled into Debian's libznz.)
+znzFile cnifti_open_fd(int fd);
+
+/// 1 when `file` is read as plain bytes (not a gzip stream), as zlib found after the first read.
+int cnifti_is_plain(znzFile file);

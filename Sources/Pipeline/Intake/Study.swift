@@ -17,6 +17,8 @@ public struct Study: Sendable {
     /// Validates the grids from the headers, then reads every volume (in parallel: decompression
     /// dominates and each file is independent).
     public static func load(_ folder: StudyFolder, reader: NIfTIReader = NIfTIReader()) throws -> Study {
+        // The folder was checked for links when it was listed; one swapped in since is refused.
+        let reader = NIfTIReader(limits: reader.limits, followsLinks: false)
         try folder.validateGrids(reader: reader)
         let paths = Modality.allCases.map { folder.modalities[$0]! } + (folder.groundTruth.map { [$0] } ?? [])
         let results = Mutex([Result<Volume, VolumeError>?](repeating: nil, count: paths.count))

@@ -34,19 +34,31 @@ public struct NIfTIReader: Sendable {
         let count = geometry.voxelCount
         let byteCount = count * header.datatype.bytesPerVoxel
 
-        var raw = [UInt8](repeating: 0, count: byteCount)
         let skip = Int(header.header.vox_offset) - 348
         if skip > 0 {
             var ignored = [UInt8](repeating: 0, count: skip)
             let n = try ignored.withUnsafeMutableBytes { buffer throws(VolumeError) in try file.read(into: buffer) }
             if n < skip { throw VolumeError.truncatedData(path: path, expectedBytes: byteCount, readBytes: 0) }
         }
-        let got = try raw.withUnsafeMutableBytes { buffer throws(VolumeError) in try file.read(into: buffer) }
-        guard got == byteCount else {
-            throw VolumeError.truncatedData(path: path, expectedBytes: byteCount, readBytes: got)
+        // Read and decoded a chunk at a time: memory holds the decoded voxels and one chunk, not
+        // every raw byte as well (a float64 volume's raw bytes are twice its voxels).
+        var voxels: [Float] = []
+        voxels.reserveCapacity(count)
+        let bytesPerVoxel = header.datatype.bytesPerVoxel
+        var chunk = [UInt8](repeating: 0, count: min(byteCount, (4 << 20) / bytesPerVoxel * bytesPerVoxel))
+        var done = 0
+        while done < byteCount {
+            let want = min(chunk.count, byteCount - done)
+            let got = try chunk.withUnsafeMutableBytes { buffer throws(VolumeError) in
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]))
+            }
+            guard got == want else {
+                throw VolumeError.truncatedData(path: path, expectedBytes: byteCount, readBytes: done + got)
+            }
+            voxels += VoxelDecoder.decode(want == chunk.count ? chunk : Array(chunk[..<want]), as: header.datatype, swapped: header.swapped)
+            done += want
         }
         try file.checkTrailer()
-        var voxels = VoxelDecoder.decode(raw, as: header.datatype, swapped: header.swapped)
         if header.datatype.isFloatingPoint {
             let bad = voxels.reduce(0) { $1.isFinite ? $0 : $0 + 1 }
             if bad > 0 { throw VolumeError.nonFiniteVoxels(path: path, count: bad) }

@@ -74,6 +74,11 @@ public struct ReadLimits: Equatable, Sendable {
 
     /// Room for any clinical 3D MRI (a 512^3 grid) of any supported datatype.
     public static let standard = ReadLimits(maxVoxels: 512 * 512 * 512, maxBytes: 1 << 30)
+
+    /// Voxels over all the volumes of one study (modalities and ground truth, 4 bytes each in
+    /// memory): twice `maxVoxels`, so four 512^3 volumes, 2 GiB of voxels (what a gzip bomb of
+    /// four small files of zeros declares), are refused from their headers before any is read.
+    public var maxStudyVoxels: Int { 2 * maxVoxels }
 }
 
 extension VolumeError {

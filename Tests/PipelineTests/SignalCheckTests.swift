@@ -44,4 +44,16 @@ import Volumes
         let (folder, _) = try study(t2: t2)
         #expect(try Study.load(try StudyFolder(path: folder)).images.count == 4)
     }
+
+    /// The study's voxels together are capped from the headers, before any voxel is read: four
+    /// small files that declare huge grids (a gzip bomb) cannot take the memory.
+    @Test func aStudyOverItsVoxelBudgetIsRefusedFromTheHeaders() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        let limits = ReadLimits(maxVoxels: 3000, maxBytes: 1 << 20)
+        let error = StudyError.tooManyVoxels(total: 4 * 2160, limit: 6000)
+        #expect(throws: error) { try Study.load(try StudyFolder(path: folder), reader: NIfTIReader(limits: limits)) }
+        #expect(error.description == "the study's volumes hold 8640 voxels together, more than 6000 (twice max_voxels): too large to segment in memory")
+        #expect(try Study.load(try StudyFolder(path: folder), reader: NIfTIReader(limits: ReadLimits(maxVoxels: 4320, maxBytes: 1 << 20))).images.count == 4)
+    }
 }
+

@@ -13,6 +13,8 @@ public enum StudyError: CategorizedError, Equatable, Sendable {
     case mismatchedGrid(file: String, reference: String, detail: String)
     case unreadableVolume(VolumeError)
     case invalidLabels(file: String, detail: String)
+    /// The study's volumes hold more voxels together than the read limits allow (from their headers).
+    case tooManyVoxels(total: Int, limit: Int)
     /// A modality with one value everywhere (all zero, say): no image at all.
     case blankModality(Modality, file: String)
     /// A modality with far less signal than the others, as a file whose size was set before its
@@ -35,6 +37,8 @@ public enum StudyError: CategorizedError, Equatable, Sendable {
             "\(file): grid differs from \(reference): \(detail)"
         case .unreadableVolume(let error): error.description
         case .invalidLabels(let file, let detail): "\(file): not a label volume: \(detail)"
+        case .tooManyVoxels(let total, let limit):
+            "the study's volumes hold \(total) voxels together, more than \(limit) (twice max_voxels): too large to segment in memory"
         case .blankModality(let m, let file): "\(file): the \(m.displayName) image holds one value everywhere (no image)"
         case .partialModality(let m, let file, let detail):
             "\(file): the \(m.displayName) image is mostly blank: \(detail) (a copy still being written?)"

@@ -66,7 +66,7 @@ public struct StudyFolder: Sendable, Equatable {
     }
 
     /// Checks that the four modalities (and the ground truth) share dims and affine within
-    /// `tolerance` mm, reading headers only.
+    /// `tolerance` mm and together stay within the reader's study limit, reading headers only.
     public func validateGrids(reader: NIfTIReader = NIfTIReader(), tolerance: Double = 1e-3) throws {
         let reference = modalities[.t1]!
         let grid = try header(reference, reader).geometry
@@ -83,6 +83,8 @@ public struct StudyFolder: Sendable, Equatable {
                     detail: "affine differs by \(formatMM(difference)) mm (tolerance \(tolerance) mm)")
             }
         }
+        let total = grid.voxelCount * (Modality.allCases.count + (groundTruth == nil ? 0 : 1))
+        if total > reader.limits.maxStudyVoxels { throw StudyError.tooManyVoxels(total: total, limit: reader.limits.maxStudyVoxels) }
     }
 
     private func header(_ file: String, _ reader: NIfTIReader) throws -> (geometry: Geometry, datatype: NIfTIDataType) {

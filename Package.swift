@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "VolumesTests", dependencies: ["Volumes"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VolumesTests", dependencies: ["Volumes", "Randomness"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PhantomsTests", dependencies: ["Phantoms", "Volumes"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Randomness"]),
         // Shared by the backend tests: seeded inputs, tolerances, direct-loop references and the

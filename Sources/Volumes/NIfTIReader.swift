@@ -42,10 +42,9 @@ public struct NIfTIReader: Sendable {
         }
         // Read and decoded a chunk at a time: memory holds the decoded voxels and one chunk, not
         // every raw byte as well (a float64 volume's raw bytes are twice its voxels).
-        var voxels: [Float] = []
-        voxels.reserveCapacity(count)
         let bytesPerVoxel = header.datatype.bytesPerVoxel
         var chunk = [UInt8](repeating: 0, count: min(byteCount, (4 << 20) / bytesPerVoxel * bytesPerVoxel))
+        var voxels = [Float](repeating: 0, count: count)
         var done = 0
         while done < byteCount {
             let want = min(chunk.count, byteCount - done)
@@ -55,7 +54,13 @@ public struct NIfTIReader: Sendable {
             guard got == want else {
                 throw VolumeError.truncatedData(path: path, expectedBytes: byteCount, readBytes: done + got)
             }
-            voxels += VoxelDecoder.decode(want == chunk.count ? chunk : Array(chunk[..<want]), as: header.datatype, swapped: header.swapped)
+            let first = done / bytesPerVoxel
+            chunk.withUnsafeBytes { raw in
+                voxels.withUnsafeMutableBufferPointer { out in
+                    VoxelDecoder.decode(UnsafeRawBufferPointer(rebasing: raw[..<want]), as: header.datatype,
+                                        swapped: header.swapped, into: UnsafeMutableBufferPointer(rebasing: out[first...]))
+                }
+            }
             done += want
         }
         try file.checkTrailer()

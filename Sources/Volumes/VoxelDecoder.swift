@@ -2,18 +2,26 @@
 enum VoxelDecoder {
     static func decode(_ raw: [UInt8], as type: NIfTIDataType, swapped: Bool) -> [Float] {
         let count = raw.count / type.bytesPerVoxel
-        return raw.withUnsafeBytes { bytes in
-            switch type {
-            case .uint8: convert(bytes, count, UInt8.self) { Float($0) }
-            case .int8: convert(bytes, count, Int8.self) { Float($0) }
-            case .int16: convert(bytes, count, Int16.self) { Float(swapped ? $0.byteSwapped : $0) }
-            case .uint16: convert(bytes, count, UInt16.self) { Float(swapped ? $0.byteSwapped : $0) }
-            case .int32: convert(bytes, count, Int32.self) { Float(swapped ? $0.byteSwapped : $0) }
-            case .float32:
-                convert(bytes, count, UInt32.self) { Float(bitPattern: swapped ? $0.byteSwapped : $0) }
-            case .float64:
-                convert(bytes, count, UInt64.self) { Float(Double(bitPattern: swapped ? $0.byteSwapped : $0)) }
-            }
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            raw.withUnsafeBytes { decode($0, as: type, swapped: swapped, into: out) }
+            initialized = count
+        }
+    }
+
+    /// Decodes the voxels of `bytes` into the start of `out` (which has room for them).
+    static func decode(_ bytes: UnsafeRawBufferPointer, as type: NIfTIDataType, swapped: Bool,
+                       into out: UnsafeMutableBufferPointer<Float>) {
+        let count = bytes.count / type.bytesPerVoxel
+        switch type {
+        case .uint8: convert(bytes, count, out, UInt8.self) { Float($0) }
+        case .int8: convert(bytes, count, out, Int8.self) { Float($0) }
+        case .int16: convert(bytes, count, out, Int16.self) { Float(swapped ? $0.byteSwapped : $0) }
+        case .uint16: convert(bytes, count, out, UInt16.self) { Float(swapped ? $0.byteSwapped : $0) }
+        case .int32: convert(bytes, count, out, Int32.self) { Float(swapped ? $0.byteSwapped : $0) }
+        case .float32:
+            convert(bytes, count, out, UInt32.self) { Float(bitPattern: swapped ? $0.byteSwapped : $0) }
+        case .float64:
+            convert(bytes, count, out, UInt64.self) { Float(Double(bitPattern: swapped ? $0.byteSwapped : $0)) }
         }
     }
 
@@ -35,13 +43,10 @@ enum VoxelDecoder {
     }
 
     @inline(__always)
-    private static func convert<T>(_ bytes: UnsafeRawBufferPointer, _ count: Int, _: T.Type,
-                                   _ f: (T) -> Float) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            for i in 0..<count {
-                out[i] = f(bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
-            }
-            initialized = count
+    private static func convert<T>(_ bytes: UnsafeRawBufferPointer, _ count: Int, _ out: UnsafeMutableBufferPointer<Float>,
+                                   _: T.Type, _ f: (T) -> Float) {
+        for i in 0..<count {
+            out[i] = f(bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
         }
     }
 

@@ -14,7 +14,8 @@ struct Watch: ParsableCommand {
         abstract: "Run the inbox daemon: segment every study dropped into the inbox, publish to the outbox.",
         discussion: """
             Meant to run under systemd (Type=notify): logs go to the journal, READY=1, STATUS= and \
-            WATCHDOG=1 are sent, SIGTERM stops cleanly (exit 0). Exit status 78: unusable configuration.
+            WATCHDOG=1 are sent, SIGTERM stops cleanly (exit 0). Exit status 78: unusable configuration \
+            (no restart); 75: the inbox was removed, moved or unmounted (systemd restarts the service).
             """)
 
     @Option(help: "Config file (flat TOML; see config/ganet-seg.toml).")
@@ -43,6 +44,9 @@ struct Watch: ParsableCommand {
                                  notifier: ServiceNotifier(environment: environment))
         do { try daemon.runUntilSignalled() } catch let error as ConfigError {
             reportConfigProblems(error.problems)
+        } catch let error as WatcherStopped {
+            FileHandleStderr.write("ganet-seg: \(error)\n")
+            Glibc.exit(FailureCategory(of: error).exitCode)
         }
     }
 }

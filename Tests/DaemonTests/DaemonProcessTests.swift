@@ -76,6 +76,21 @@ import Platform
         #expect(daemon.logTail.contains("config: model \(fixture.root)/\(tinyModelFileName)"), "\(daemon.logTail)")
     }
 
+    /// An inbox removed under the running daemon ends it with the documented 75 (systemd restarts it),
+    /// saying why on stderr.
+    @Test func aRemovedInboxExitsWith75() throws {
+        let binary = try daemonBinary()
+        let (fixture, configFile, _) = try prepareSpool("e2e-inbox")
+        let notify = try NotifyListener()
+        let daemon = try DaemonProcess(binary: binary, config: configFile, notifySocket: notify.path,
+                                       log: fixture.root + "/daemon.log")
+        defer { daemon.kill() }
+        try #require(notify.waitFor("READY=1", within: 30) != nil, "READY=1 never arrived\n\(daemon.logTail)")
+        try FileManager.default.removeItem(atPath: fixture.config.inbox)
+        #expect(daemon.waitForExit(within: 30) == .exited(75), "\(daemon.logTail)")
+        #expect(daemon.logTail.contains("stopped: the watcher of \(fixture.config.inbox) died"), "\(daemon.logTail)")
+    }
+
     /// A daemon killed (SIGKILL) mid-study leaves it in work/; the next start processes it again
     /// and publishes it exactly once.
     @Test func studyInterruptedBySIGKILLIsPublishedExactlyOnceAfterRestart() throws {

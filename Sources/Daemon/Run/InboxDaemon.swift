@@ -144,8 +144,11 @@ public final class InboxDaemon: Sendable {
     private func statusLine() -> String { status.line(waiting: queue.counts.waiting) }
 }
 
-/// The inbox watcher died (see the log's critical line); the daemon stopped so that systemd restarts it.
-public struct WatcherStopped: Error, CustomStringConvertible {
+/// The inbox watcher died (see the log's critical line); the daemon stopped so that systemd restarts
+/// it. Transient: `watch` exits 75, and a restart watches the inbox again once it is back.
+public struct WatcherStopped: CategorizedError {
     public var inbox: String
     public var description: String { "stopped: the watcher of \(inbox) died (removed, moved or unmounted?)" }
+    public var category: FailureCategory { .transient }
+    public var stage: String { "watch" }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Platform
 import Synchronization
 import Volumes
 
@@ -48,10 +49,21 @@ public struct Study: Sendable {
     /// everywhere and `partialModality` for one with under half the median of the others' count:
     /// what a file looks like whose size was set before its contents arrived.
     public static func checkSignal(_ images: [Volume], files: [String]) throws(StudyError) {
-        let counts = images.map { $0.voxels.reduce(0) { $1 != 0 ? $0 + 1 : $0 } }
+        // One pass per modality, all four at once: the non-zero count and whether any value differs.
+        let scans = (0..<images.count).parallelMap { i in
+            images[i].voxels.withUnsafeBufferPointer { v -> (nonZero: Int, constant: Bool) in
+                let first = v.first ?? 0
+                var nonZero = 0, differs = false
+                for x in v {
+                    nonZero += x != 0 ? 1 : 0
+                    differs = differs || x != first
+                }
+                return (nonZero, !differs)
+            }
+        }
+        let counts = scans.map(\.nonZero)
         for (m, image) in zip(Modality.allCases, images) {
-            let first = image.voxels.first ?? 0
-            if !image.voxels.contains(where: { $0 != first }) { throw .blankModality(m, file: files[m.rawValue]) }
+            if scans[m.rawValue].constant { throw .blankModality(m, file: files[m.rawValue]) }
             let others = counts.enumerated().filter { $0.offset != m.rawValue }.map(\.element).sorted()
             let median = others[others.count / 2]
             guard Double(counts[m.rawValue]) < 0.5 * Double(median) else { continue }

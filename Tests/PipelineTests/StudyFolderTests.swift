@@ -69,9 +69,17 @@ import Volumes
     }
 
     @Test(arguments: [(".hidden", "starts with a dot"), ("bad\u{7}id", "contains control characters"),
-                      (String(repeating: "x", count: 129), "longer than 128 bytes")])
+                      (String(repeating: "x", count: 129), "longer than 128 bytes"),
+                      ("Case.1", "ends in .1, a form the outbox reserves for a repeated id (<id>.1, <id>.2, ...); rename it, e.g. with _ for the dot"),
+                      ("Case.2.30", "ends in .30, a form the outbox reserves for a repeated id (<id>.1, <id>.2, ...); rename it, e.g. with _ for the dot")])
     func unsafeStudyIDs(_ name: String, _ reason: String) {
         #expect(throws: StudyError.invalidStudyID(name: name, reason: reason)) { try StudyID.validate(name) }
+    }
+
+    /// Only a trailing dot-number is reserved (the outbox's repeats); dots and digits elsewhere are fine.
+    @Test(arguments: ["Case_1", "Case.1a", "v1.2b", "Case.", "BraTS20_Training_001", "1.5T-scan"])
+    func studyIDsWithDotsAndDigits(_ name: String) throws {
+        try StudyID.validate(name)
     }
 
     @Test func mismatchedDimensions() throws {

@@ -12,6 +12,11 @@ public enum StudyID {
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             try reject("contains control characters")
         }
+        if let dot = name.lastIndex(of: "."), name[name.index(after: dot)...].allSatisfy(\.isASCIIDigit),
+           name.index(after: dot) != name.endIndex {
+            try reject("ends in .\(name[name.index(after: dot)...]), a form the outbox reserves for a repeated id "
+                       + "(<id>.1, <id>.2, ...); rename it, e.g. with _ for the dot")
+        }
     }
 }
 
@@ -28,4 +33,8 @@ extension String {
         }
         return String(self[..<end])
     }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -111,8 +111,15 @@ import Volumes
             try NIfTIWriter().write([Float](repeating: 0, count: 20 * 18 * 6), like: g, as: .int16,
                                     to: "\(folder)/Case_001\(suffix).nii.gz")
         }
-        let study = try Study.load(try StudyFolder(path: folder))
-        #expect(throws: PreprocessingError.emptyBrain(study: "Case_001")) { try Preprocessor()(study) }
+        // Reading refuses it already: an image that is 0 everywhere is no image.
+        #expect(throws: StudyError.blankModality(.t1, file: folder + "/Case_001_t1.nii.gz")) {
+            try Study.load(try StudyFolder(path: folder))
+        }
+        // Images that reach the preprocessor another way (synthesis) are checked there too.
+        let zeros = [Float](repeating: 0, count: 20 * 18 * 6)
+        #expect(throws: PreprocessingError.emptyBrain(study: "Case_001")) {
+            try Preprocessor().prepare(id: "Case_001", geometry: g, images: [[Float]](repeating: zeros, count: 4), labels: nil)
+        }
     }
 }
 

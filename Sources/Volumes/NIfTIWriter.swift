@@ -36,7 +36,7 @@ public struct NIfTIWriter: Sendable {
         do {
             try FileSystem.writeAtomically(to: path) { temporary in
                 let file: ZnzFile
-                do { file = try ZnzFile(path: temporary, mode: "wb", compressed: path.hasSuffix(".gz")) } catch {
+                do { file = try ZnzFile(creating: temporary, compressed: path.hasSuffix(".gz")) } catch {
                     throw VolumeError.writeFailed(path: path, reason: "cannot create \(temporary)")
                 }
                 let extender = [UInt8](repeating: 0, count: 4)   // "no extensions"

@@ -5,7 +5,6 @@ internal import CNIfTI
 final class ZnzFile {
     private var handle: znzFile?
     let path: String
-    let compressed: Bool
 
     /// Opens `path` for reading as it is now: a symlink in its last component is refused, not
     /// followed, unless `followingLinks`; the opened file must be a non-empty regular file (checked
@@ -34,24 +33,22 @@ final class ZnzFile {
             Glibc.close(fd)
             throw .unreadable(path: path, reason: "cannot open")
         }
-        return ZnzFile(handle: handle, path: path, compressed: true)
+        return ZnzFile(handle: handle, path: path)
     }
 
-    private init(handle: znzFile, path: String, compressed: Bool) {
+    private init(handle: znzFile, path: String) {
         self.handle = handle
         self.path = path
-        self.compressed = compressed
     }
 
-    init(path: String, mode: String = "rb", compressed: Bool = true) throws {
+    /// Creates `path` for writing, gzip-compressed when `compressed`.
+    init(creating path: String, compressed: Bool) throws {
         errno = 0
-        guard let h = znzopen(path, mode, compressed ? 1 : 0) else {
-            if errno == EACCES { throw VolumeError.permissionDenied(path: path, uid: geteuid()) }
+        guard let h = znzopen(path, "wb", compressed ? 1 : 0) else {
             throw VolumeError.unreadable(path: path, reason: errno == 0 ? "cannot open" : String(cString: strerror(errno)))
         }
         handle = h
         self.path = path
-        self.compressed = compressed
     }
 
     /// Reads up to `buffer.count` bytes; returns how many arrived, fewer only at the end of the
@@ -70,7 +67,7 @@ final class ZnzFile {
     /// `corruptCompressedData` when they disagree. A plain file's bytes past the data are allowed.
     func checkTrailer() throws(VolumeError) {
         // A plain file has no trailer: bytes past the data (padding, a sparse tail) are not read.
-        guard compressed, cnifti_is_plain(handle) == 0 else { return }
+        guard cnifti_is_plain(handle) == 0 else { return }
         // zlib checks the trailer where the deflate stream ends, right after the data; whatever
         // follows (padding, a sparse tail) is read at most this far, not to its end.
         var rest = [UInt8](repeating: 0, count: 64 * 1024)

@@ -8,8 +8,8 @@ internal import CNIfTI
 /// znzlib (libnifti's gzip-transparent I/O), requiring every byte.
 public struct NIfTIReader: Sendable {
     public var limits: ReadLimits
-    /// Whether a symlink as the file itself is followed; study folders are read with false, so a
-    /// link swapped in after the folder was validated is refused (`notRegularFile`).
+    /// Whether symlinks are followed; study folders are read with false, so a link swapped in for
+    /// the file or its folder after the folder was validated is refused (`notRegularFile`).
     public var followsLinks: Bool
 
     public init(limits: ReadLimits = .standard, followsLinks: Bool = true) {
@@ -17,17 +17,19 @@ public struct NIfTIReader: Sendable {
         self.followsLinks = followsLinks
     }
 
-    /// Reads the header only: geometry and datatype, no voxel data.
-    public func readHeader(path: String) throws -> (geometry: Geometry, datatype: NIfTIDataType) {
-        let file = try ZnzFile.openForReading(path: path, followingLinks: followsLinks)
+    /// Reads the header only: geometry and datatype, no voxel data. With `expecting`, the file read
+    /// must be that file (`replacedSinceChecked` otherwise).
+    public func readHeader(path: String, expecting identity: FileIdentity? = nil) throws -> (geometry: Geometry, datatype: NIfTIDataType) {
+        let file = try ZnzFile.openForReading(path: path, followingLinks: followsLinks, expecting: identity)
         defer { file.close() }
         let header = try readValidatedHeader(file, path: path)
         return (Geometry.fromHeader(header.header), header.datatype)
     }
 
-    /// Reads the whole volume, scaled by scl_slope/scl_inter.
-    public func read(path: String) throws -> Volume {
-        let file = try ZnzFile.openForReading(path: path, followingLinks: followsLinks)
+    /// Reads the whole volume, scaled by scl_slope/scl_inter. With `expecting`, the file read must be
+    /// that file (`replacedSinceChecked` otherwise).
+    public func read(path: String, expecting identity: FileIdentity? = nil) throws -> Volume {
+        let file = try ZnzFile.openForReading(path: path, followingLinks: followsLinks, expecting: identity)
         defer { file.close() }
         let header = try readValidatedHeader(file, path: path)
         let geometry = Geometry.fromHeader(header.header)

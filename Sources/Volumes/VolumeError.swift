@@ -6,6 +6,8 @@ public enum VolumeError: CategorizedError, Equatable, Sendable {
     case fileNotFound(path: String)
     case notRegularFile(path: String)
     case emptyFile(path: String)
+    /// The file at the path is no longer the one found when the study folder was checked.
+    case replacedSinceChecked(path: String)
     case unreadable(path: String, reason: String)
     /// This process may not read the file (EACCES): a permission to fix, not a copy still arriving.
     case permissionDenied(path: String, uid: UInt32)
@@ -30,6 +32,8 @@ public enum VolumeError: CategorizedError, Equatable, Sendable {
         case .fileNotFound(let p): "\(p): no such file"
         case .notRegularFile(let p): "\(p): not a regular file"
         case .emptyFile(let p): "\(p): file is empty (0 bytes)"
+        case .replacedSinceChecked(let p):
+            "\(p): the file was replaced while the study was being read; a study must not change once handed over"
         case .unreadable(let p, let reason): "\(p): cannot read: \(reason)"
         case .permissionDenied(let p, let uid):
             "\(p): permission denied: uid \(uid) may not read it (make it readable, e.g. chmod g+r, and check the folder's x bit)"

@@ -46,6 +46,43 @@ import Platform
         #expect(processor.callCounts == ["Slow": 1])
     }
 
+    /// A copier that sets each file's full size first and fills it later (rsync --inplace, some
+    /// network copies and PACS exports), with plain .nii files and pauses past the settle time:
+    /// while the files are all zeros, and while the last is half filled (a mostly-zero volume that
+    /// reads without error), the study waits; it is processed once, when filled.
+    @Test func folderCopiedSizeFirstWaitsForTheData() throws {
+        let fixture = try SpoolFixture()
+        let processor = StubProcessor()
+        let daemon = try RunningDaemon(fixture, processor: processor)
+        defer { daemon.stop() }
+        let source = try writeStudy(in: fixture.staging, id: "SizeFirst", dims: [16, 16, 8], gzip: false)
+        let target = fixture.config.inbox + "/SizeFirst"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+        var contents: [(String, Data)] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: source).sorted() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: source + "/" + file))
+            #expect(FileManager.default.createFile(atPath: target + "/" + file, contents: nil))
+            #expect(truncate(target + "/" + file, off_t(data.count)) == 0)
+            contents.append((file, data))
+        }
+        func fill(_ index: Int, _ range: Range<Int>) throws {
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: target + "/" + contents[index].0))
+            try handle.seek(toOffset: UInt64(range.lowerBound))
+            try handle.write(contentsOf: contents[index].1[range])
+            try handle.close()
+        }
+        usleep(800_000)  // four settle periods with every file at its full size, all zeros
+        #expect(processor.totalCalls == 0 && fixture.list("inbox") == ["SizeFirst"])
+        for i in contents.indices.dropLast() { try fill(i, 0..<contents[i].1.count) }
+        let last = contents.count - 1, half = contents[last].1.count / 2
+        try fill(last, 0..<half)
+        usleep(800_000)  // the last volume reads, but its upper half is zeros
+        #expect(processor.totalCalls == 0 && fixture.list("inbox") == ["SizeFirst"])
+        try fill(last, half..<contents[last].1.count)
+        #expect(eventually { fixture.list("outbox") == ["SizeFirst"] })
+        #expect(processor.callCounts == ["SizeFirst": 1] && fixture.list("failed").isEmpty)
+    }
+
     /// A file manager makes "New folder", renames it, then copies into it: the rename inside the
     /// inbox must not count as a folder moved in whole.
     @Test func folderRenamedInsideTheInboxWaitsToBeFilled() throws {

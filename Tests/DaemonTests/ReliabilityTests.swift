@@ -59,5 +59,19 @@ import Volumes
                 == "/in/S/S_t1.nii.gz: permission denied: uid 990 may not read it (make it readable, e.g. chmod g+r, and check the folder's x bit)")
         #expect(FailureCategory(of: VolumeError.permissionDenied(path: "/in/S/S_t1.nii.gz", uid: 990)) == .badInput)
     }
-}
 
+    /// Writes inotify never reports (a network mount written from another host) still hold a study
+    /// back: it is complete only once its files' change times are older than the settle time.
+    @Test func aStudyChangedWithinTheSettleTimeIsNotComplete() throws {
+        let fixture = try SpoolFixture()
+        let folder = try writeStudy(in: fixture.staging, id: "Quiet")
+        let completeness = StudyCompleteness(marker: "READY", reader: NIfTIReader(), quietSeconds: 0.3)
+        let missing = completeness.missing(folder)
+        #expect(missing?.hasPrefix("files changed ") == true && missing?.hasSuffix(" s ago, within the settle time (0.3 s)") == true)
+        usleep(400_000)
+        #expect(completeness.missing(folder) == nil)
+        #expect(utimes(folder + "/Quiet_t2.nii.gz", nil) == 0)
+        #expect(completeness.missing(folder) != nil)
+        #expect(StudyCompleteness(marker: "Quiet_t2.nii.gz", reader: NIfTIReader(), quietSeconds: 0.3).missing(folder) == nil)
+    }
+}

@@ -53,16 +53,17 @@ struct SpoolFixture {
     }
 }
 
-/// Writes a small study folder `<parent>/<id>` with the four modalities (BraTS 2020 names, gzip).
+/// Writes a small study folder `<parent>/<id>` with the four modalities (BraTS 2020 names, gzip
+/// unless not `gzip`).
 @discardableResult
-func writeStudy(in parent: String, id: String, dims: [Int] = [8, 8, 4]) throws -> String {
+func writeStudy(in parent: String, id: String, dims: [Int] = [8, 8, 4], gzip: Bool = true) throws -> String {
     let folder = parent + "/" + id
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0])
     let count = dims.reduce(1, *)
     for (m, suffix) in ["_t1", "_t1ce", "_t2", "_flair"].enumerated() {
         let voxels = (0..<count).map { Float(($0 * (m + 3)) % 97) }
-        try NIfTIWriter().write(voxels, like: geometry, as: .int16, to: "\(folder)/\(id)\(suffix).nii.gz")
+        try NIfTIWriter().write(voxels, like: geometry, as: .int16, to: "\(folder)/\(id)\(suffix).nii\(gzip ? ".gz" : "")")
     }
     return folder
 }

@@ -147,4 +147,42 @@ import Volumes
         let peaks = study.images.map { $0.voxels.max()! }
         #expect(peaks[1] == 2 * peaks[0] && peaks[3] == 4 * peaks[0])
     }
+
+    /// A modality replaced after the folder was listed (renamed over by another file, as a hostile
+    /// or careless copier would) is refused, never read in its stead.
+    @Test func aFileReplacedAfterListingIsRefused() throws {
+        let folder = try writeStudy(in: try temporaryFolder())
+        let study = try StudyFolder(path: folder)
+        let t2 = study.modalities[.t2]!
+        #expect(copyfile(from: study.modalities[.t1]!, to: folder + "/.other") == 0)
+        #expect(rename(folder + "/.other", t2) == 0)
+        #expect(throws: StudyError.unreadableVolume(.replacedSinceChecked(path: t2))) { _ = try Study.load(study) }
+    }
+
+    /// The study folder itself swapped after listing, for a symlink to a copy or for another folder
+    /// of the same names, is refused: the files are opened relative to a folder opened without
+    /// following links, and must be the files listed.
+    @Test(arguments: [true, false])
+    func aFolderReplacedAfterListingIsRefused(byLink: Bool) throws {
+        let root = try temporaryFolder()
+        let folder = try writeStudy(in: root)
+        let study = try StudyFolder(path: folder)
+        let copy = root + "/copy"
+        #expect(rename(folder, copy) == 0)
+        _ = try writeStudy(in: root)
+        if byLink {
+            try FileManager.default.removeItem(atPath: folder)
+            #expect(symlink(copy, folder) == 0)
+        }
+        let t1 = study.modalities[.t1]!
+        let expected: VolumeError = byLink ? .notRegularFile(path: t1) : .replacedSinceChecked(path: t1)
+        #expect(throws: StudyError.unreadableVolume(expected)) { _ = try Study.load(study) }
+    }
+}
+
+/// Copies a file's bytes to a new file (a new inode), as `cp` does.
+private func copyfile(from source: String, to destination: String) -> Int32 {
+    guard let data = FileManager.default.contents(atPath: source),
+          FileManager.default.createFile(atPath: destination, contents: data) else { return -1 }
+    return 0
 }

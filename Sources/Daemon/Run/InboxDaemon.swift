@@ -81,7 +81,8 @@ public final class InboxDaemon: Sendable {
             inbox: config.inbox, settleSeconds: config.settleSeconds,
             incompleteTimeoutSeconds: config.incompleteTimeoutSeconds,
             rescanIntervalSeconds: config.rescanIntervalSeconds,
-            completeness: StudyCompleteness(marker: config.marker, reader: .init(limits: config.readLimits)))
+            completeness: StudyCompleteness(marker: config.marker, reader: .init(limits: config.readLimits),
+                                            quietSeconds: config.settleSeconds))
     }
 
     /// Studies a crash left in work/ are queued again; those already published are only archived

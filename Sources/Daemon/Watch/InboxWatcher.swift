@@ -241,14 +241,9 @@ private struct WatchLoop {
                 warnStray(name)
                 continue
             }
-            let age = max(0, wallClockSeconds() - newestChange(path))
+            let age = max(0, wallClockSeconds() - StudyCompleteness.lastChange(path))
             track(name, lastActivity: monotonicSeconds() - age)
         }
         checkCandidates()
-    }
-
-    private func newestChange(_ folder: String) -> Double {
-        let entries = ((try? FileSystem.list(folder)) ?? []).map { folder + "/" + $0 } + [folder]
-        return entries.compactMap(FileSystem.status).map { Double($0.st_ctim.tv_sec) + Double($0.st_ctim.tv_nsec) / 1e9 }.max() ?? 0
     }
 }

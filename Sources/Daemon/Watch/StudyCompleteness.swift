@@ -6,13 +6,22 @@ import Volumes
 struct StudyCompleteness: Sendable {
     var marker: String
     var reader: NIfTIReader
+    /// How long nothing in the folder may have changed, judged from the files' change times.
+    /// inotify reports local writes; this also covers writes it never sees (a network mount written
+    /// from another host, a folder the watcher could not watch).
+    var quietSeconds: Double
 
-    /// Nil when the study is complete: the marker file is present, the folder is wrong in a way
-    /// more files cannot fix (a symlink, a FIFO, a bad name, a volume whose header or voxels are
-    /// wrong: processing will reject it with the precise reason), or all four modalities read
-    /// completely. Otherwise what it still waits for.
+    /// Nil when the study is complete: the marker file is present, or nothing in the folder has
+    /// changed for `quietSeconds` and either the folder is wrong in a way more files cannot fix (a
+    /// symlink, a FIFO, a bad name, a volume whose header or voxels are wrong: processing will
+    /// reject it with the precise reason) or all four modalities read completely with signal in
+    /// every one. Otherwise what it still waits for.
     func missing(_ folder: String) -> String? {
         if hasMarker(folder) { return nil }
+        let quiet = wallClockSeconds() - Self.lastChange(folder)
+        if quiet < quietSeconds {
+            return "files changed \((max(0, quiet) * 10).rounded() / 10) s ago, within the settle time (\(quietSeconds) s)"
+        }
         let study: StudyFolder
         do {
             study = try StudyFolder(path: folder)
@@ -48,4 +57,12 @@ struct StudyCompleteness: Sendable {
     }
 
     func hasMarker(_ folder: String) -> Bool { FileSystem.status(folder + "/" + marker) != nil }
+
+    /// The newest change time (wall clock, seconds) of the folder and its entries. The change time
+    /// moves with every write, truncation, rename or attribute change, and no copier can set it
+    /// back (unlike the modification time, which `cp -p` and `rsync -t` restore).
+    static func lastChange(_ folder: String) -> Double {
+        let entries = ((try? FileSystem.list(folder)) ?? []).map { folder + "/" + $0 } + [folder]
+        return entries.compactMap(FileSystem.status).map { Double($0.st_ctim.tv_sec) + Double($0.st_ctim.tv_nsec) / 1e9 }.max() ?? 0
+    }
 }

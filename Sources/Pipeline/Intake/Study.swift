@@ -18,14 +18,15 @@ public struct Study: Sendable {
     /// Validates the grids from the headers, then reads every volume (in parallel: decompression
     /// dominates and each file is independent).
     public static func load(_ folder: StudyFolder, reader: NIfTIReader = NIfTIReader()) throws -> Study {
-        // The folder was checked for links when it was listed; one swapped in since is refused.
+        // The folder was checked for links when it was listed; a link or another file swapped in
+        // since is refused.
         let reader = NIfTIReader(limits: reader.limits, followsLinks: false)
         try folder.validateGrids(reader: reader)
         let paths = Modality.allCases.map { folder.modalities[$0]! } + (folder.groundTruth.map { [$0] } ?? [])
         let results = Mutex([Result<Volume, VolumeError>?](repeating: nil, count: paths.count))
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
             let result = Result { () throws(VolumeError) -> Volume in
-                do { return try reader.read(path: paths[i]) } catch let e as VolumeError { throw e } catch {
+                do { return try reader.read(path: paths[i], expecting: folder.identities[paths[i]]) } catch let e as VolumeError { throw e } catch {
                     throw VolumeError.unreadable(path: paths[i], reason: "\(error)")
                 }
             }

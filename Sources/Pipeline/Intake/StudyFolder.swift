@@ -7,7 +7,8 @@ import Volumes
 /// Discovery follows BraTS naming (2020: `<id>_t1.nii.gz` ...; 2023: `<id>-t1n.nii.gz` ...), plain
 /// or gzip. Every entry is inspected with lstat and never followed: a symlink, device, FIFO or socket
 /// anywhere in the folder rejects the study, since a study dropped by a person must not make the
-/// daemon read elsewhere. Files that are not modalities (notes, DICOM leftovers) are ignored.
+/// daemon read elsewhere. Each file's identity (device and inode) is kept, so that reading it later
+/// refuses a file swapped in since. Files that are not modalities (notes, DICOM leftovers) are ignored.
 public struct StudyFolder: Sendable, Equatable {
     /// The study id: the folder's name.
     public let id: String
@@ -16,6 +17,8 @@ public struct StudyFolder: Sendable, Equatable {
     public let modalities: [Modality: String]
     /// Path of the ground-truth segmentation, when the study has one.
     public let groundTruth: String?
+    /// The identity each found file had when listed, by path.
+    public let identities: [String: FileIdentity]
 
     /// Finds the files of the study at `path`; throws the first problem found.
     public init(path: String) throws {
@@ -31,6 +34,7 @@ public struct StudyFolder: Sendable, Equatable {
 
         var found: [Modality: [String]] = [:]
         var truths: [String] = []
+        var identities: [String: FileIdentity] = [:]
         for entry in try Self.entries(of: folder) where !entry.hasPrefix(".") {
             let full = folder + "/" + entry
             guard lstat(full, &st) == 0 else { continue }
@@ -43,6 +47,7 @@ public struct StudyFolder: Sendable, Equatable {
                 throw StudyError.unsafeEntry(name: entry, kind: fileKind(st.st_mode))
             }
             guard let stem = niftiStem(entry) else { continue }
+            identities[full] = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
             if let m = Modality.allCases.first(where: { m in m.suffixes.contains { stem.hasSuffix($0) } }) {
                 found[m, default: []].append(full)
             } else if groundTruthSuffixes.contains(where: { stem.hasSuffix($0) }) {
@@ -59,6 +64,7 @@ public struct StudyFolder: Sendable, Equatable {
         guard truths.count <= 1 else { throw StudyError.duplicateGroundTruth(files: truths.sorted()) }
         self.modalities = modalities
         groundTruth = truths.first
+        self.identities = identities
     }
 
     private static func entries(of folder: String) throws -> [String] {
@@ -88,7 +94,7 @@ public struct StudyFolder: Sendable, Equatable {
     }
 
     private func header(_ file: String, _ reader: NIfTIReader) throws -> (geometry: Geometry, datatype: NIfTIDataType) {
-        do { return try reader.readHeader(path: file) } catch let e as VolumeError {
+        do { return try reader.readHeader(path: file, expecting: identities[file]) } catch let e as VolumeError {
             throw StudyError.unreadableVolume(e)
         }
     }

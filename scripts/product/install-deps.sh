@@ -2,8 +2,10 @@
 # Installs the Debian packages ganet-seg builds against (skips apt when all are present).
 set -euo pipefail
 # mesa-vulkan-drivers (lavapipe) lets the Vulkan tests run without a GPU; systemd brings
-# systemd-analyze for checking the unit.
-packages=(libnifti-dev libopenblas-dev libpng-dev libsystemd-dev zlib1g-dev pkg-config libvulkan-dev mesa-vulkan-drivers systemd)
+# systemd-analyze for checking the unit; strace and time run the fault-injection campaign
+# (scripts/dev/fault-campaign.sh).
+packages=(libnifti-dev libopenblas-dev libpng-dev libsystemd-dev zlib1g-dev pkg-config libvulkan-dev mesa-vulkan-drivers systemd
+          strace time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,9 +24,14 @@ struct InputError: CategorizedError {
 }
 
 private func fail(_ error: Error, code: Int32) -> Never {
+    printError(error)
+    exit(code)
+}
+
+/// Writes `error` to stderr as the one line every command uses.
+func printError(_ error: Error) {
     let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
     FileHandleStderr.write("ganet-seg: error: \(message.replacingNewlines())\n")
-    exit(code)
 }
 
 enum FileHandleStderr {

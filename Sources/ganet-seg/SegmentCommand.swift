@@ -18,12 +18,21 @@ struct Segment: ParsableCommand {
             image, upsampled to the input grid, 0 outside the brain), and metrics.json gets `anomaly`: \
             per-slice scores (the highest value of the map in each axial slice), the study score (the \
             highest slice score) and `detected` (study score >= --anomaly-threshold).
+
+            A folder without NIfTI files of its own is a folder of studies: each visible subfolder \
+            is segmented. A study that is bad input (named on stderr) does not stop the others; any \
+            other failure (an output that cannot be written, a lost device) stops the batch. With \
+            more than one study a summary follows, and the exit status is that of the last failure \
+            (65 when only bad studies failed), 0 when every study was segmented.
             """)
 
-    @Argument(help: "Study folders (four modalities each, BraTS naming).")
-    var studies: [String]
+    @Argument(help: "Study folders (four modalities each, BraTS naming), or folders of them.")
+    var studies: [String] = []
 
-    @Option(help: "Folder to publish results into (created if missing).")
+    @Option(name: [.customShort("i"), .long], help: "A study folder or a folder of studies (repeatable; as the arguments).")
+    var input: [String] = []
+
+    @Option(name: [.customShort("o"), .long], help: "Folder to publish results into (created if missing).")
     var output: String
 
     @Option(help: "Weights (.safetensors); default: the shipped model in models/.")
@@ -51,6 +60,7 @@ struct Segment: ParsableCommand {
     var anomalyThreshold: Double = 0.5
 
     func validate() throws {
+        guard !(studies + input).isEmpty else { throw ValidationError("give at least one study folder (or -i FOLDER)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1") }
         guard minLesionVoxels >= 0 else { throw ValidationError("--min-lesion-voxels must be >= 0") }
         guard (0.0...1.0).contains(minLesionFraction) else { throw ValidationError("--min-lesion-fraction must be in 0...1") }
@@ -71,30 +81,79 @@ struct Segment: ParsableCommand {
             options.anomalyThreshold = anomalyThreshold
             let segmenter = Segmenter(model: try SegmentationModel.load(path: weights, backend: backend), options: options)
             try FileSystem.makeDirectories(output)
-            for study in studies {
-                let id = try StudyFolder(path: study).id
-                let temporary = try Publisher.temporaryFolder(in: output, id: id)
+            let batch = (studies + input).flatMap(StudyFolder.studies(at:))
+            var failed: [(study: String, category: FailureCategory)] = []
+            var segmented = 0
+            for study in batch {
                 do {
-                    let progress = Progress.percent(label: id)
-                    var shown = 0
-                    let metrics = try segmenter.segment(studyAt: study, into: temporary) { stage, fraction in
-                        // Stages' share of the time: predict dominates.
-                        let base = ["read": 0, "preprocess": 5, "predict": 10, "anomaly": 75, "postprocess": 80, "evaluate": 85,
-                                    "write": 90][stage.rawValue] ?? 0
-                        let span = stage == .predict ? 65 : 5
-                        let now = base + Int(Double(span) * fraction)
-                        if now > shown { progress.advance(by: now - shown, detail: stage.rawValue); shown = now }
-                    }
-                    if shown < 100 { progress.advance(by: 100 - shown, detail: "done") }
-                    let published = try Publisher.publish(temporary, into: output, id: id)
-                    let wt = metrics.regions["WT"]!
-                    let anomaly = metrics.anomaly.map { ", anomaly \(format($0.studyScore, 3))\($0.detected ? " (detected)" : "")" } ?? ""
-                    print("\(id): \(published)  WT \(format(wt.volumeML, 1)) mL in \(wt.lesions) lesion(s)\(anomaly), \(format(metrics.timingsMS["total"]! / 1000, 1)) s")
+                    try segment(study, with: segmenter)
+                    segmented += 1
                 } catch {
-                    Publisher.discard(temporary)
-                    throw error
+                    printError(error)
+                    failed.append((study, FailureCategory(of: error)))
+                    if failed.last!.category != .badInput { break }
                 }
             }
+            if batch.count > 1 {
+                print(BatchSummary(total: batch.count, segmented: segmented, failed: failed).description)
+            }
+            if let last = failed.last { throw ExitCode(last.category.exitCode) }
+        }
+    }
+
+    /// Segments one study and publishes it into `output`, leaving nothing there when it fails.
+    private func segment(_ study: String, with segmenter: Segmenter) throws {
+        let id = try StudyFolder(path: study).id
+        let temporary = try Publisher.temporaryFolder(in: output, id: id)
+        do {
+            let progress = Progress.percent(label: id)
+            var shown = 0
+            let metrics = try segmenter.segment(studyAt: study, into: temporary) { stage, fraction in
+                // Stages' share of the time: predict dominates.
+                let base = ["read": 0, "preprocess": 5, "predict": 10, "anomaly": 75, "postprocess": 80, "evaluate": 85,
+                            "write": 90][stage.rawValue] ?? 0
+                let span = stage == .predict ? 65 : 5
+                let now = base + Int(Double(span) * fraction)
+                if now > shown { progress.advance(by: now - shown, detail: stage.rawValue); shown = now }
+            }
+            if shown < 100 { progress.advance(by: 100 - shown, detail: "done") }
+            let published = try Publisher.publish(temporary, into: output, id: id)
+            let wt = metrics.regions["WT"]!
+            let anomaly = metrics.anomaly.map { ", anomaly \(format($0.studyScore, 3))\($0.detected ? " (detected)" : "")" } ?? ""
+            print("\(id): \(published)  WT \(format(wt.volumeML, 1)) mL in \(wt.lesions) lesion(s)\(anomaly), \(format(metrics.timingsMS["total"]! / 1000, 1)) s")
+        } catch {
+            Publisher.discard(temporary)
+            throw error
+        }
+    }
+}
+
+/// The closing line of a batch: how many studies were segmented, which failed and why, and how
+/// many were not attempted because a failure stopped the batch.
+struct BatchSummary: CustomStringConvertible {
+    var total: Int
+    var segmented: Int
+    var failed: [(study: String, category: FailureCategory)]
+
+    var description: String {
+        var parts = ["\(segmented) of \(total) studies segmented"]
+        if !failed.isEmpty {
+            parts.append("failed: " + failed.map { "\($0.study) (\($0.category.summary))" }.joined(separator: ", "))
+        }
+        let skipped = total - segmented - failed.count
+        if skipped > 0 { parts.append("\(skipped) not attempted: the batch stopped at the last failure") }
+        return parts.joined(separator: "; ")
+    }
+}
+
+extension FailureCategory {
+    /// A few words for a summary line.
+    var summary: String {
+        switch self {
+        case .badInput: "bad input"
+        case .outputNotWritable: "output not writable"
+        case .transient: "transient failure"
+        case .internal: "internal error"
         }
     }
 }

@@ -142,11 +142,11 @@ import Platform
 
 // MARK: - Fixtures
 
-private let repositoryRoot = URL(fileURLWithPath: #filePath)
+let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// The `ganet-seg` executable to test (see `DaemonProcessTests`); fails the test when there is none.
-private func daemonBinary() throws -> String {
+func daemonBinary() throws -> String {
     let files = FileManager.default
     if let explicit = ProcessInfo.processInfo.environment["GANET_SEG_BINARY"], !explicit.isEmpty {
         try #require(files.isExecutableFile(atPath: explicit), "GANET_SEG_BINARY=\(explicit) is not an executable file")
@@ -163,15 +163,15 @@ private func daemonBinary() throws -> String {
     return found!
 }
 
-private let phantomGenerator = Result {
+let phantomGenerator = Result {
     PhantomGenerator(template: try Template(directory: repositoryRoot + "/data/icbm152"))
 }
 
-private let tinyModelFileName = "tiny-unet.safetensors"
+let tinyModelFileName = "tiny-unet.safetensors"
 
 /// Writes a U-Net with tiny widths and random weights to `path`, with the metadata that lets
 /// `SegmentationModel.load` rebuild the architecture; returns the file's sha256.
-private func writeTinyModel(to path: String) throws -> String {
+func writeTinyModel(to path: String) throws -> String {
     let configuration = UNetConfiguration(widths: [4, 8], bottleneck: 8)
     let backend = CPUBackend()
     let network = UNet(configuration, backend: backend, seed: 7)

@@ -148,6 +148,21 @@ import Volumes
         #expect(peaks[1] == 2 * peaks[0] && peaks[3] == 4 * peaks[0])
     }
 
+    /// A study folder is itself; a folder of studies is its visible subfolders, sorted.
+    @Test func studiesAtAFolderOfStudies() throws {
+        let root = try temporaryFolder()
+        let study = try writeStudy(in: root, id: "B")
+        _ = try writeStudy(in: root, id: "A")
+        try FileManager.default.createDirectory(atPath: root + "/.hidden", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: root + "/notes.txt", contents: Data()))
+        #expect(symlink(study, root + "/C") == 0)
+        #expect(StudyFolder.studies(at: study) == [study])
+        #expect(StudyFolder.studies(at: root + "/") == [root + "/A", root + "/B"])
+        let empty = try temporaryFolder()
+        #expect(StudyFolder.studies(at: empty) == [empty])
+        #expect(StudyFolder.studies(at: root + "/missing") == [root + "/missing"])
+    }
+
     /// A modality replaced after the folder was listed (renamed over by another file, as a hostile
     /// or careless copier would) is refused, never read in its stead.
     @Test func aFileReplacedAfterListingIsRefused() throws {

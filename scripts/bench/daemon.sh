@@ -6,21 +6,12 @@
 # Usage: bash scripts/bench/daemon.sh [BINARY] STUDY_DIR...   (default binary: .build/release/ganet-seg)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/dev/spool.sh
 bin=.build/release/ganet-seg
 if [[ -x ${1:-} && ! -d ${1:-} ]]; then bin=$1; shift; fi
 (($#)) || { echo "usage: $0 [BINARY] STUDY_DIR..." >&2; exit 64; }
 spool=$(mktemp -d /tmp/ganet-seg-daemon-bench.XXXX)
-mkdir -p "$spool"/{inbox,work,outbox,failed,archive,staging}
-cat > "$spool/config.toml" <<TOML
-inbox = "$spool/inbox"
-work = "$spool/work"
-outbox = "$spool/outbox"
-failed = "$spool/failed"
-archive = "$spool/archive"
-model = "$PWD/models/ganet-seg-unet.safetensors"
-device = "cpu"
-settle_seconds = 0.2
-TOML
+make_spool "$spool"
 for s in "$@"; do cp -r "$s" "$spool/staging/"; done
 "$bin" watch --config "$spool/config.toml" 2> "$spool/daemon.log" &
 daemon=$!

@@ -6,6 +6,7 @@
 # Usage: bash scripts/bench/load.sh [BINARY] [COUNT] [SHAPE]   (needs GNU time)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/dev/spool.sh
 bin=.build/release/ganet-seg
 if [[ -x ${1:-} && ! -d ${1:-} ]]; then bin=$1; shift; fi
 bin=$(realpath "$bin")
@@ -16,18 +17,7 @@ trap 'pkill -KILL -f -- "--config $root/" 2>/dev/null || true; rm -rf "$root"' E
 
 for workers in 1 2; do
   spool=$root/c$workers
-  mkdir -p "$spool"/{inbox,work,outbox,failed,archive,staging}
-  cat > "$spool/config.toml" <<TOML
-inbox = "$spool/inbox"
-work = "$spool/work"
-outbox = "$spool/outbox"
-failed = "$spool/failed"
-archive = "$spool/archive"
-model = "$PWD/models/ganet-seg-unet.safetensors"
-device = "cpu"
-settle_seconds = 0.2
-concurrency = $workers
-TOML
+  make_spool "$spool" "concurrency = $workers"
   cp -r "$root/src/." "$spool/staging/"
   /usr/bin/time -f %M -o "$spool/rss" "$bin" watch --config "$spool/config.toml" 2>"$spool/daemon.log" &
   pid=$!

@@ -10,8 +10,8 @@
 # Needs strace and GNU time. Usage: bash scripts/dev/fault-campaign.sh [BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/dev/spool.sh
 bin=$(realpath "${1:-.build/release/ganet-seg}")
-model=$PWD/models/ganet-seg-unet.safetensors
 for tool in strace /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "fault-campaign: needs $tool (apt-get install strace time)" >&2; exit 69; }
 done
@@ -24,19 +24,8 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 "$bin" synth --output "$root/src" --count 2 --shape 96,96,24 --seed 31 >/dev/null 2>&1
 ids=$(ls "$root/src" | sort | tr '\n' ' ')
 
-new_spool() {  # DIR: an empty spool and its config
-  mkdir -p "$1"/{inbox,work,outbox,failed,archive,staging}
-  cat > "$1/config.toml" <<TOML
-inbox = "$1/inbox"
-work = "$1/work"
-outbox = "$1/outbox"
-failed = "$1/failed"
-archive = "$1/archive"
-model = "$model"
-device = "cpu"
-settle_seconds = 0.2
-retry_backoff_seconds = 0.2
-TOML
+new_spool() {  # DIR: an empty spool, its config, and the studies staged
+  make_spool "$1" "retry_backoff_seconds = 0.2"
   for id in $ids; do cp -r "$root/src/$id" "$1/staging/"; done
 }
 

@@ -8,7 +8,8 @@ struct StudyCompleteness: Sendable {
     var reader: NIfTIReader
     /// How long nothing in the folder may have changed, judged from the files' change times.
     /// inotify reports local writes; this also covers writes it never sees (a network mount written
-    /// from another host, a folder the watcher could not watch).
+    /// from another host, a folder the watcher could not watch). A file server whose clock runs
+    /// ahead of ours delays a study by the difference, at most until the incomplete timeout.
     var quietSeconds: Double
 
     /// Nil when the study is complete: the marker file is present, or nothing in the folder has

@@ -67,6 +67,19 @@ public struct StudyFolder: Sendable, Equatable {
         self.identities = identities
     }
 
+    /// The study folders `path` names: itself when it holds NIfTI files (or is no folder at all:
+    /// reading it then says what is wrong), else its visible subfolders, sorted (a folder of
+    /// studies), else itself.
+    public static func studies(at path: String) -> [String] {
+        let folder = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        guard let names = try? FileSystem.list(folder), !names.contains(where: { niftiStem($0) != nil }) else { return [folder] }
+        let subfolders = names.filter { name in
+            var st = stat()
+            return !name.hasPrefix(".") && lstat(folder + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        }
+        return subfolders.isEmpty ? [folder] : subfolders.sorted().map { folder + "/" + $0 }
+    }
+
     private static func entries(of folder: String) throws -> [String] {
         do { return try FileSystem.list(folder) } catch { throw StudyError.notAFolder(path: folder) }
     }

@@ -71,11 +71,12 @@ check_spool() {  # SPOOL POINT: exactly once, nothing half-written, inputs intac
 }
 
 # --- 1. SIGKILL at chosen system calls -----------------------------------------------------------
-# strace counts each thread's calls apart. On the main thread the first three renameat2 calls are
-# the start-up rename probes, then per study: claim and publish and archive (renameat2); on a worker
-# thread the attempt record, mask, report pages, metrics.json and publish token (rename), fsyncs,
-# syncfs, and the records' removal (unlink).
-points=(renameat2:4 renameat2:5 renameat2:6 renameat2:7 rename:1 rename:2 rename:5 rename:7 rename:9
+# strace counts each thread's calls apart. The main thread makes the three start-up rename probes
+# (renameat2, mkdir); the worker makes, per study, the claim, publish and archive (renameat2: the
+# second study's are its 4th to 6th), the attempt record, mask, report pages, metrics.json and
+# publish token (rename), fsyncs, syncfs and the records' removal (unlink); the report's pages are
+# shared with a helper thread, whose renames count apart again.
+points=(renameat2:4 renameat2:5 renameat2:6 rename:1 rename:2 rename:5 rename:7 rename:9
         rename:11 rename:12 fsync:1 fsync:3 fsync:5 fsync:7 syncfs:1 syncfs:2 syncfs:3 unlink:1 unlink:2 mkdir:4)
 RANDOM=2212
 for _ in 1 2 3 4; do points+=("rename:$((RANDOM % 12 + 1))"); done

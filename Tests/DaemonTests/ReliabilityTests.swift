@@ -74,4 +74,23 @@ import Volumes
         #expect(completeness.missing(folder) != nil)
         #expect(StudyCompleteness(marker: "Quiet_t2.nii.gz", reader: NIfTIReader(), quietSeconds: 0.3).missing(folder) == nil)
     }
+
+    /// When work/ cannot take the attempt record (full; here a folder in the record's place), the
+    /// study stays queued with a back-off that doubles, each retry counted in the log, and is
+    /// published once work/ is writable again.
+    @Test func aWorkFolderThatCannotTakeRecordsBacksOff() throws {
+        let fixture = try SpoolFixture()
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor())
+        defer { daemon.stop() }
+        // After start-up, whose recovery removes records of studies not in work/.
+        let record = fixture.config.work + "/.attempts-Blocked"
+        try FileManager.default.createDirectory(atPath: record + "/in-the-way", withIntermediateDirectories: true)
+        try fixture.drop("Blocked")
+        #expect(eventually { daemon.log.contains("output not writable (3 in a row); the study stays queued, tried again in 0.4 s") })
+        #expect(daemon.log.contains("(1 in a row); the study stays queued, tried again in 0.1 s")
+                && daemon.log.contains("(2 in a row); the study stays queued, tried again in 0.2 s"))
+        #expect(fixture.list("failed").isEmpty)
+        try FileManager.default.removeItem(atPath: record)
+        #expect(eventually { fixture.list("outbox") == ["Blocked"] })
+    }
 }

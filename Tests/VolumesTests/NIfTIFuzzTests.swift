@@ -18,7 +18,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let seeds = try seedFiles(in: dir)
         // Small limits keep every accepted mutant cheap: a header can ask for at most 2^20 voxels.
-        let reader = NIfTIReader(limits: ReadLimits(maxVoxels: 1 << 20, maxBytes: 1 << 23))
+        // Links are not followed, as for a study's files: the reader opens each file relative to
+        // its folder.
+        let reader = NIfTIReader(limits: ReadLimits(maxVoxels: 1 << 20, maxBytes: 1 << 23), followsLinks: false)
         var rng = RandomSource(seed: seed)
         var outcomes: [String: Int] = [:]
         var executions = 0
@@ -44,12 +46,12 @@ import Testing
         #expect(executions > 0)
     }
 
-    /// Valid volumes of several datatypes, plain and gzip.
+    /// Valid volumes of every supported datatype, plain and gzip.
     private func seedFiles(in dir: String) throws -> [(String, [UInt8])] {
         let geometry = Geometry.axisAligned(dims: [6, 5, 4], spacing: [1, 1, 2], origin: [0, 0, 0])
         let voxels = (0..<120).map { Float($0 % 17) }
         var seeds: [(String, [UInt8])] = []
-        for type in [NIfTIDataType.uint8, .int16, .float32, .float64] {
+        for type in NIfTIDataType.allCases {
             for ext in [".nii", ".nii.gz"] {
                 let path = "\(dir)/seed-\(type)\(ext)"
                 try NIfTIWriter().write(voxels, like: geometry, as: type, to: path)

@@ -2,9 +2,9 @@ import Foundation
 import Glibc
 import Testing
 
-/// `ganet-seg segment` as a batch tool, run as a child process (the executable is found as in
-/// `DaemonProcessTests`) with a tiny U-Net on small phantoms.
-@Suite struct SegmentBatchTests {
+/// The `ganet-seg` executable run as a child process (found as in `DaemonProcessTests`): `segment`
+/// as a batch tool with a tiny U-Net on small phantoms, and the documented exit statuses.
+@Suite struct CommandLineTests {
     /// A folder of studies with a bad one in the middle: the good ones are segmented, the bad one
     /// is named, the summary says what happened, and the exit status is bad input's.
     @Test func aBadStudyDoesNotStopTheOthers() throws {
@@ -30,6 +30,35 @@ import Testing
         #expect(published == [ids[0], ids[2]])
         #expect(run.stderr.contains("ganet-seg: error: \(bad): missing FLAIR"), "\(run.stderr)")
         #expect(run.stdout.split(separator: "\n").last == "2 of 3 studies segmented; failed: \(bad) (bad input)")
+    }
+
+    /// 64: a command line that names no study.
+    @Test func noStudyIsABadCommandLine() throws {
+        let run = try runGanetSeg(["segment", "-o", "/tmp/unused"])
+        #expect(run.status == 64 && run.stderr.contains("give at least one study folder"), "\(run.stderr)")
+    }
+
+    /// 74: an output folder that cannot be made (a file is in its place), before any study is read.
+    @Test func anOutputThatCannotBeMadeExits74() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("segment-output-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(FileManager.default.createFile(atPath: root + "/out", contents: Data("x".utf8)))
+        let model = root + "/" + tinyModelFileName
+        _ = try writeTinyModel(to: model)
+        let run = try runGanetSeg(["segment", root + "/study", "-o", root + "/out", "--model", model, "--device", "cpu"])
+        #expect(run.status == 74 && run.stderr.hasPrefix("ganet-seg: error: ") && run.stderr.contains(root + "/out"), "\(run.stderr)")
+    }
+
+    /// 78: a daemon config with problems, each on a line.
+    @Test func aConfigWithProblemsExits78() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "inbox = \"relative/inbox\"\nconcurrency = 0\n".write(toFile: root + "/c.toml", atomically: true, encoding: .utf8)
+        let run = try runGanetSeg(["check-config", root + "/c.toml"])
+        #expect(run.status == 78, "\(run.stdout)\(run.stderr)")
+        #expect((run.stdout + run.stderr).contains("concurrency"), "\(run.stdout)\(run.stderr)")
     }
 }
 

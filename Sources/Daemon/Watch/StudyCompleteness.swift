@@ -19,9 +19,9 @@ struct StudyCompleteness: Sendable {
     /// every one. Otherwise what it still waits for.
     func missing(_ folder: String) -> String? {
         if hasMarker(folder) { return nil }
-        let quiet = wallClockSeconds() - Self.lastChange(folder)
-        if quiet < quietSeconds {
-            return "files changed \((max(0, quiet) * 10).rounded() / 10) s ago, within the settle time (\(quietSeconds) s)"
+        if wallClockSeconds() - Self.lastChange(folder) < quietSeconds {
+            // The same words on every check, so that the watcher logs the wait once.
+            return "files changed within the settle time (\(quietSeconds) s)"
         }
         let study: StudyFolder
         do {

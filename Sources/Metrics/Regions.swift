@@ -30,8 +30,6 @@ public enum Region: String, Sendable, CaseIterable, Codable {
 
     /// The region's voxels of `map` as a binary mask.
     func mask(of map: LabelMap, convention: LabelConvention) -> Mask {
-        var inRegion = [Bool](repeating: false, count: 256)
-        for label in labels(in: convention) { inRegion[Int(label)] = true }
-        return Mask(grid: Grid(map.dims), voxels: map.labels.map { inRegion[Int($0)] })
+        map.mask(of: labels(in: convention))
     }
 }

@@ -1,6 +1,17 @@
 /// The voxel order BraTS distributes its studies in (nibabel's "LPS": i toward the patient's
 /// left, j toward posterior, k toward superior), which the networks are trained on.
 extension Geometry {
+    /// Where each voxel axis points, as nibabel's axis codes: for each axis the world direction
+    /// (R/L, A/P, S/I) it has most of. BraTS's order is "LPS".
+    public var axisCodes: String {
+        let a = affine
+        return String((0..<3).map { axis -> Character in
+            let column = (0..<3).map { a[$0][axis] }
+            let world = (0..<3).max { abs(column[$0]) < abs(column[$1]) }!
+            return Array(column[world] > 0 ? "RAS" : "LPI")[world]
+        })
+    }
+
     /// The axes to reverse so that the voxel array runs in BraTS order, or nil when the grid's axes
     /// are not each aligned with one world axis in the same position (permuted or strongly oblique
     /// storage, which a flip alone cannot undo).

@@ -106,4 +106,17 @@ import Testing
         let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
         #expect(SHA256.hex(of: long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
+
+    /// FIPS 180-2's million-"a" vector, fed in pieces that straddle block boundaries every way.
+    @Test(arguments: [1, 7, 63, 64, 65, 1000, 1_000_000])
+    func sha256OverPieces(_ piece: Int) {
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        var hasher = SHA256.Hasher()
+        million.withUnsafeBytes { raw in
+            for start in stride(from: 0, to: raw.count, by: piece) {
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[start..<min(start + piece, raw.count)]))
+            }
+        }
+        #expect(hasher.finalize() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Networks
 import Platform
 import Volumes
 
@@ -78,6 +79,29 @@ public struct StudyFolder: Sendable, Equatable {
             return !name.hasPrefix(".") && lstat(folder + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
         }
         return subfolders.isEmpty ? [folder] : subfolders.sorted().map { folder + "/" + $0 }
+    }
+
+    /// sha256 of the file at `path` as it is on disk, read without following links; the file must
+    /// still be the one listed (`replacedSinceChecked` otherwise).
+    public func sha256(of path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { throw StudyError.unreadableVolume(.unreadable(path: path, reason: String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)) == identities[path] else {
+            throw StudyError.unreadableVolume(.replacedSinceChecked(path: path))
+        }
+        // A chunk at a time: memory stays small whatever the file's size.
+        var hasher = SHA256.Hasher()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw StudyError.unreadableVolume(.unreadable(path: path, reason: String(cString: strerror(errno)))) }
+            if n == 0 { break }
+            chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+        }
+        return hasher.finalize()
     }
 
     private static func entries(of folder: String) throws -> [String] {

@@ -17,6 +17,7 @@ public struct MetricsDocument: Codable, Sendable {
     /// The post-processing's share of the largest component under which a component is removed.
     public var minLesionFraction: Double? = nil
     public var timingsMS: [String: Double]
+    /// By BraTS region (WT, TC, ET) and by the labels NCR and ED.
     public var regions: [String: RegionSummary]
     public var evaluation: Evaluation?
     /// The GAN module's tumour detection (only when segmenting with a GAN; absent otherwise, so
@@ -74,11 +75,16 @@ public struct MetricsDocument: Codable, Sendable {
     public struct InputInfo: Codable, Sendable {
         public var shape: [Int]
         public var spacingMM: [Double]
+        /// Where each voxel axis points, as nibabel's axis codes ("LPS": i toward the patient's
+        /// left, j posterior, k superior; BraTS's order).
+        public var orientation: String?
         /// File name per modality (t1, t1ce, t2, flair) and of the ground truth when present.
         public var files: [String: String]
+        /// sha256 of each file as it was on disk, by the keys of `files`.
+        public var sha256: [String: String]?
 
         enum CodingKeys: String, CodingKey {
-            case shape, spacingMM = "spacing_mm", files
+            case shape, spacingMM = "spacing_mm", orientation, files, sha256
         }
     }
 

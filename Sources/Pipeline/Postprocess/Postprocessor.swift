@@ -26,10 +26,12 @@ public struct Postprocessor: Sendable {
         let window = LabelMap(dims: study.window.size, spacing: spacing, labels: classes.map(label(ofClass:)))
             .removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction,
                              convention: convention)
+        // The BraTS regions, and the two labels they are built from besides ET.
+        let measured = Region.allCases.map { ($0.rawValue, $0.labels(in: convention)) } + [("NCR", [1]), ("ED", [2])]
         var regions: [String: MetricsDocument.RegionSummary] = [:]
-        for region in Region.allCases {
-            let (voxels, lesions) = region.extent(in: window, convention: convention)
-            regions[region.rawValue] = .init(volumeML: Double(voxels) * study.inputGeometry.voxelVolume / 1000, lesions: lesions)
+        for (name, labels) in measured {
+            let (voxels, lesions) = window.extent(of: labels)
+            regions[name] = .init(volumeML: Double(voxels) * study.inputGeometry.voxelVolume / 1000, lesions: lesions)
         }
         return SegmentationMask(labels: LabelMap(dims: study.inputGeometry.dims, spacing: spacing, labels: study.uncrop(window.labels)),
                                 regions: regions)
@@ -44,6 +46,6 @@ public struct Postprocessor: Sendable {
 /// The written mask on the input grid, and each region's volume and lesion count.
 public struct SegmentationMask: Sendable {
     public let labels: LabelMap
-    /// By region ("WT", "TC", "ET").
+    /// By region ("WT", "TC", "ET") and label ("NCR", "ED").
     public let regions: [String: MetricsDocument.RegionSummary]
 }

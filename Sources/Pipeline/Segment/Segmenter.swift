@@ -143,7 +143,9 @@ public struct Segmenter {
             software: .init(name: "ganet-seg", version: options.softwareVersion),
             model: .init(name: model.name, sha256: model.sha256, trainingData: model.metadata["training_data"]),
             device: model.backend.deviceName,
-            input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, files: inputFiles(study.folder)),
+            input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, orientation: study.geometry.axisCodes,
+                         files: inputFiles(study.folder).mapValues { $0.split(separator: "/").last.map(String.init)! },
+                         sha256: try inputFiles(study.folder).mapValues { try study.folder.sha256(of: $0) }),
             labelConvention: options.outputConvention, timingsMS: timings, regions: mask.regions, evaluation: evaluation)
         document.anomaly = anomaly
         document.minLesionVoxels = options.minimumLesionVoxels
@@ -152,10 +154,11 @@ public struct Segmenter {
         return document
     }
 
+    /// Each input file's path, by modality key and "ground_truth".
     private func inputFiles(_ folder: StudyFolder) -> [String: String] {
         var files: [String: String] = [:]
-        for (m, path) in folder.modalities { files[m.key] = path.split(separator: "/").last.map(String.init) }
-        if let truth = folder.groundTruth { files["ground_truth"] = truth.split(separator: "/").last.map(String.init) }
+        for (m, path) in folder.modalities { files[m.key] = path }
+        if let truth = folder.groundTruth { files["ground_truth"] = truth }
         return files
     }
 

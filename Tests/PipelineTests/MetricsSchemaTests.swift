@@ -1,0 +1,89 @@
+import Compute
+import Foundation
+import Networks
+@testable import Pipeline
+import Testing
+import Volumes
+
+/// metrics.json against its published schema (docs/metrics-v1.schema.json), and the record fields
+/// checked against independently computed values.
+@Suite struct MetricsSchemaTests {
+    static let schemaPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/metrics-v1.schema.json").path
+
+    /// A study with a ground truth segmented with a GAN: every optional part is present, and the
+    /// whole document validates.
+    @Test func aFullDocumentValidatesAndRecordsItsInputs() throws {
+        let root = try temporaryFolder("metrics")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dims = [20, 18, 6]
+        var labels = [Float](repeating: 0, count: dims.reduce(1, *))
+        for i in 800..<900 { labels[i] = [1, 2, 4][i % 3] }
+        let study = try writeStudy(in: root, dims: dims, labels: labels)
+        let out = root + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let document = try tinySegmenter().segment(studyAt: study, into: out)
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+        #expect(try JSONSchemaValidator(contentsOf: Self.schemaPath).violations(of: json) == [])
+        let object = try #require(json as? [String: Any])
+        #expect(object["evaluation"] != nil && object["anomaly"] != nil)
+
+        // sha256 of each file's bytes, computed here over the whole file at once.
+        let input = try #require(document.input.sha256)
+        #expect(input.count == 5)
+        for (key, name) in document.input.files {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: study + "/" + name)))
+            #expect(input[key] == SHA256.hex(of: bytes), "\(key)")
+        }
+        #expect(document.input.orientation == "RAS")
+        // NCR, ED and ET partition WT.
+        let r = document.regions
+        let parts = try #require(r["NCR"]).volumeML + #require(r["ED"]).volumeML + #require(r["ET"]).volumeML
+        #expect(abs(parts - r["WT"]!.volumeML) < 1e-9)
+    }
+
+    /// The validator is not vacuous: each kind of break is reported where it is.
+    @Test func brokenDocumentsAreCaught() throws {
+        let validator = try JSONSchemaValidator(contentsOf: Self.schemaPath)
+        let root = try temporaryFolder("metrics")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let study = try writeStudy(in: root, dims: [20, 18, 6])
+        let out = root + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try tinySegmenter(gan: false).segment(studyAt: study, into: out)
+        let valid = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as? [String: Any])
+        #expect(validator.violations(of: valid) == [])
+
+        var broken = valid
+        broken["regions"] = nil
+        broken["surprise"] = 1
+        broken["label_convention"] = "brats2019"
+        var input = valid["input"] as! [String: Any]
+        input["orientation"] = "XYZ"
+        input["shape"] = [20, 18]
+        broken["input"] = input
+        #expect(Set(validator.violations(of: broken)) == [
+            "$: missing regions", "$: unexpected surprise",
+            "$.label_convention: not one of [\"brats2020\", \"brats2023\"]",
+            "$.input.orientation: does not match ^[LRAPSI]{3}$", "$.input.shape: minItems 3",
+        ])
+    }
+
+    @Test func axisCodes() {
+        #expect(Geometry.bratsOrder(dims: [4, 4, 4]).axisCodes == "LPS")
+        #expect(Geometry.axisAligned(dims: [4, 4, 4], spacing: [1, 1, 1], origin: [0, 0, 0], signs: [1, -1, -1]).axisCodes == "RPI")
+    }
+
+    private func tinySegmenter(gan: Bool = true) -> Segmenter {
+        let backend = CPUBackend()
+        var options = SegmenterOptions()
+        if gan {
+            let config = GANConfiguration(imageChannels: 1, generatorWidths: [4, 8], discriminatorWidths: [4, 8, 8, 8, 8])
+            options.gan = GANModel(gan: InpaintingGAN(config, backend: backend, seed: 5), backend: backend,
+                                   modalities: [.t1], name: "tiny-gan.safetensors", sha256: "abc")
+        }
+        let unet = UNet(UNetConfiguration(widths: [4], bottleneck: 8), backend: backend, seed: 3)
+        return Segmenter(model: SegmentationModel(network: unet, backend: backend, name: "tiny", sha256: ""), options: options)
+    }
+}

@@ -80,8 +80,12 @@ public struct Segmenter {
         }
         let mask = stage(.postprocess) { postprocess(classes, of: prepared) }
         let evaluation = try study.groundTruth.map { truth in try stage(.evaluate) { try evaluate(mask, against: truth) } }
-        try stage(.write) { try write(study, mask: mask, anomaly: anomaly, into: output) }
-        return try writeMetrics(study, mask: mask, evaluation: evaluation, anomaly: anomaly?.summary,
+        // The inputs' digests are part of the written record, and timed with it.
+        let digests = try stage(.write) {
+            try write(study, mask: mask, anomaly: anomaly, into: output)
+            return try inputFiles(study.folder).mapValues { try study.folder.sha256(of: $0) }
+        }
+        return try writeMetrics(study, mask: mask, evaluation: evaluation, anomaly: anomaly?.summary, digests: digests,
                                 timings: clock.millisecondsTotalled(), into: output)
     }
 
@@ -137,7 +141,7 @@ public struct Segmenter {
 
     /// metrics.json: what was segmented with what, the stage timings, the regions and the scores.
     private func writeMetrics(_ study: Study, mask: SegmentationMask, evaluation: Evaluation?, anomaly: MetricsDocument.Anomaly?,
-                              timings: [String: Double], into output: String) throws -> MetricsDocument {
+                              digests: [String: String], timings: [String: Double], into output: String) throws -> MetricsDocument {
         var document = MetricsDocument(
             studyID: study.id, created: Self.timestamp(),
             software: .init(name: "ganet-seg", version: options.softwareVersion),
@@ -145,7 +149,7 @@ public struct Segmenter {
             device: model.backend.deviceName,
             input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, orientation: study.geometry.axisCodes,
                          files: inputFiles(study.folder).mapValues { $0.split(separator: "/").last.map(String.init)! },
-                         sha256: try inputFiles(study.folder).mapValues { try study.folder.sha256(of: $0) }),
+                         sha256: digests),
             labelConvention: options.outputConvention, timingsMS: timings, regions: mask.regions, evaluation: evaluation)
         document.anomaly = anomaly
         document.minLesionVoxels = options.minimumLesionVoxels

@@ -67,6 +67,30 @@ struct CheckConfig: ParsableCommand {
     }
 }
 
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a daemon's spool: whether a daemon runs on it, the studies waiting, in progress, published and failed.",
+        discussion: """
+            Reads the spool's folders only (nothing is locked or moved, so it is safe beside a running \
+            daemon). The newest failures are listed with their time, category and reason from \
+            error.json; the daemon's own state (current study, stage) is in `systemctl status ganet-seg`.
+            """)
+
+    @Option(help: "Config file (flat TOML; see config/ganet-seg.toml).")
+    var config = "/etc/ganet-seg/ganet-seg.toml"
+
+    @Option(help: "Failures to list, newest first.")
+    var failures = 5
+
+    func run() throws {
+        let settings: DaemonConfig
+        do { settings = try DaemonConfig.load(path: config, environment: processEnvironment()) } catch {
+            reportConfigProblems(error.problems)
+        }
+        print(SpoolSummary(config: settings).text(failures: failures))
+    }
+}
+
 private func reportConfigProblems(_ problems: [ConfigProblem]) -> Never {
     for problem in problems { FileHandleStderr.write("ganet-seg: config: \(problem)\n") }
     exit(configExitCode)

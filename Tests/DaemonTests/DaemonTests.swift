@@ -417,3 +417,33 @@ import Platform
         #expect(daemon.stop())
     }
 }
+
+/// `ganet-seg status`'s reading of a spool.
+@Suite struct SpoolSummaryTests {
+    /// With a daemon running (this process holds the lock), a published, a failed and a waiting
+    /// study; then with the daemon stopped.
+    @Test func summarisesTheSpool() throws {
+        var fixture = try SpoolFixture()
+        fixture.config.marker = "READY"
+        let daemon = try RunningDaemon(fixture, processor: StubProcessor())
+        try fixture.drop("Good")
+        let bad = try writeStudy(in: fixture.staging, id: "Bad")
+        try FileManager.default.removeItem(atPath: bad + "/Bad_flair.nii.gz")
+        try fixture.moveIn("Bad")
+        #expect(eventually { fixture.list("outbox") == ["Good"] && fixture.list("failed") == ["Bad"] })
+        // Copied in place without its marker, it waits.
+        try FileManager.default.createDirectory(atPath: fixture.config.inbox + "/Arriving", withIntermediateDirectories: false)
+
+        let running = SpoolSummary(config: fixture.config)
+        #expect(running.daemonPID == getpid())
+        #expect(running.waiting == ["Arriving"] && running.inWork.isEmpty && running.published == 1 && running.archived == 1)
+        #expect(running.failed.map(\.name) == ["Bad"] && running.failed[0].category == "badInput")
+        #expect(running.failed[0].detail.contains("missing FLAIR"))
+        let text = running.text()
+        #expect(text.hasPrefix("daemon: running (pid \(getpid()))\ninbox: 1 waiting: Arriving\n"))
+        #expect(text.contains("\nfailed: 1\n  ") && text.hasSuffix("  Bad  badInput: \(running.failed[0].detail)"))
+
+        daemon.stop()
+        #expect(SpoolSummary(config: fixture.config).daemonPID == nil)
+    }
+}

@@ -96,11 +96,27 @@ struct Sheet {
             .reduce(0, +) + (TumourClass.allCases.count - 1) * Self.legendSpacing
     }
 
+    /// Where the legend's first swatch starts; the others follow along the same row.
+    var legendOrigin: (x: Int, y: Int) {
+        (Self.margin, height - Self.margin - Self.legendHeight + (Self.legendHeight - Self.swatch) / 2)
+    }
+
+    /// Grey levels the swatches' halves show the fill over: dark tissue (as on T1ce) and bright
+    /// tissue (as on FLAIR), since a translucent fill looks different over each.
+    static let swatchGreys: (dark: UInt8, bright: UInt8) = (80, 200)
+    /// Width of a swatch's full-colour border, the outline the overlay draws around each region.
+    static let swatchBorder = 2
+
     private func drawLegend(on page: inout PNGImage) {
-        var x = Self.margin
-        let y = height - Self.margin - Self.legendHeight + (Self.legendHeight - Self.swatch) / 2
+        var (x, y) = legendOrigin
+        let (n, b) = (Self.swatch, Self.swatchBorder)
         for c in TumourClass.allCases {
-            page.fillRect(x: x, y: y, width: Self.swatch, height: Self.swatch, color: c.color)
+            // Drawn as the overlay appears: full-colour outline, translucent fill over tissue.
+            page.fillRect(x: x, y: y, width: n, height: n, color: c.color)
+            for (offset, grey) in [(0, Self.swatchGreys.dark), (n / 2, Self.swatchGreys.bright)] {
+                let fill = RGB(grey, grey, grey).blended(with: c.color, alpha: SliceTiles.fillAlpha)
+                page.fillRect(x: x + max(offset, b), y: y + b, width: n / 2 - b, height: n - 2 * b, color: fill)
+            }
             x += Self.swatch + 8
             page.drawText(c.name, x: x, y: y + 1, scale: Self.textScale, color: Self.textColor)
             x += BitmapFont.size(of: c.name, scale: Self.textScale).width + Self.legendSpacing

@@ -80,6 +80,24 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
         }
     }
 
+    /// Each legend swatch looks as the overlay does: the class's full colour as a border, and its
+    /// translucent fill over dark tissue on the left half and bright tissue on the right.
+    @Test func legendSwatchesShowTheColoursAsTheyAppear() throws {
+        let input = syntheticStudy()
+        let renderer = ReportRenderer()
+        let page = try PNGImage.decode(try #require(try renderer.render(input)["overview.png"]).encodePNG())
+        var (x, y) = renderer.overviewSheet(try PreparedStudy(input)).legendOrigin
+        for c in TumourClass.allCases {
+            func blend(_ grey: Double) -> RGB {
+                let channel = { (v: UInt8) in UInt8((grey * (1 - 0.35) + Double(v) * 0.35).rounded()) }
+                return RGB(channel(c.color.r), channel(c.color.g), channel(c.color.b))
+            }
+            #expect(page[x, y] == c.color && page[x + 15, y + 15] == c.color && page[x + 1, y + 8] == c.color)
+            #expect(page[x + 4, y + 8] == blend(80) && page[x + 11, y + 8] == blend(200), "\(c)")
+            x += 16 + 8 + BitmapFont.size(of: c.name, scale: Sheet.textScale).width + 28
+        }
+    }
+
     @Test func classesGetTheirPaletteColoursInEitherEtConvention() throws {
         for et: UInt8 in [3, 4] {
             let input = syntheticStudy(etLabel: et)

@@ -3,12 +3,14 @@ import Glibc
 import Platform
 
 /// Renders a study's PNG report: `overview.png`, a montage of the most affected axial slices, and one
-/// `slice_NNN.png` per slice containing tumour (NNN the 0-based voxel z index, at least 3 digits).
+/// `slice_NNN.png` per slice containing tumour (NNN the slice's number counted from 1, as viewers and
+/// the page's title number it; at least 3 digits).
 ///
 /// Every page shows FLAIR | T1ce pairs with the label overlay (see `TumourClass` for the palette), the study
 /// id, the WT/TC/ET volumes in mL and a legend, so it reads without any other tool. Greyscale windows are the
 /// 0.5-99.5 percentiles of each modality's brain voxels; tiles are cropped to the brain and scaled so
-/// millimetres are square. Captions number the slice from 1 and give its 0-based z, as in the file names.
+/// millimetres are square. Captions number the slice from 1, as the file names do, and give its 0-based
+/// voxel index z, as NIfTI tools do.
 public struct ReportRenderer: Sendable {
     /// Slices in the overview montage.
     public var overviewSliceCount: Int
@@ -45,9 +47,9 @@ public struct ReportRenderer: Sendable {
     /// File name of the GAN module's page.
     public static let anomalyFileName = "anomaly.png"
 
-    /// File name of the per-slice page for slice `z`.
+    /// File name of the per-slice page for 0-based slice `z`: its number counted from 1.
     public static func sliceFileName(_ z: Int) -> String {
-        let digits = String(z)
+        let digits = String(z + 1)
         return "slice_" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits + ".png"
     }
 

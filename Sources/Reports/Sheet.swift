@@ -28,8 +28,8 @@ struct Sheet {
     /// Slice `z` (0-based) counted from 1, as viewers number slices: "slice 87 of 155".
     static func sliceNumber(z: Int, slices: Int) -> String { "slice \(z + 1) of \(slices)" }
 
-    /// A tile pair's caption: the slice's number and its 0-based voxel index z, as the file names
-    /// (`slice_NNN.png`) and NIfTI tools give it.
+    /// A tile pair's caption: the slice's number, as the file names (`slice_NNN.png`) give it, and its
+    /// 0-based voxel index z, as NIfTI tools give it.
     static func caption(z: Int, slices: Int) -> String { sliceNumber(z: z, slices: slices) + " (z \(z))" }
 
     static let pageColor = RGB(28, 28, 28)

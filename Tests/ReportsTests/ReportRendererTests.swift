@@ -112,8 +112,9 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
 
     @Test func perSlicePagesForEveryTumourSlice() throws {
         let images = try ReportRenderer().render(syntheticStudy())
-        #expect(images.keys.sorted() == ["overview.png", "slice_003.png", "slice_004.png"])
-        #expect(ReportRenderer.sliceFileName(1234) == "slice_1234.png")
+        // Slices z 3 and 4 hold tumour: pages "slice 4 of 8" and "slice 5 of 8", named as titled.
+        #expect(images.keys.sorted() == ["overview.png", "slice_004.png", "slice_005.png"])
+        #expect(ReportRenderer.sliceFileName(1234) == "slice_1235.png")
     }
 
     @Test func defaultRasOrientationIsRadiological() throws {
@@ -172,7 +173,7 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
         let folder = FileManager.default.temporaryDirectory.path + "/reports-\(UInt32.random(in: 0...UInt32.max))/report"
         defer { try? FileManager.default.removeItem(atPath: folder + "/..") }
         let paths = try ReportRenderer().write(syntheticStudy(), to: folder)
-        #expect(paths == ["overview.png", "slice_003.png", "slice_004.png"].map { folder + "/" + $0 })
+        #expect(paths == ["overview.png", "slice_004.png", "slice_005.png"].map { folder + "/" + $0 })
         for path in paths { _ = try PNGImage.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) }
     }
 

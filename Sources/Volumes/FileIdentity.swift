@@ -12,14 +12,8 @@ public struct FileIdentity: Hashable, Sendable {
         self.inode = inode
     }
 
-    init(_ st: stat) {
+    /// The identity in a stat result.
+    public init(_ st: stat) {
         self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-    }
-
-    /// The identity of what `path` names itself (a symlink is not followed), or nil when it is gone.
-    public init?(path: String) {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        self.init(st)
     }
 }

@@ -6,32 +6,10 @@ final class ZnzFile {
     private var handle: znzFile?
     let path: String
 
-    /// Opens `path` for reading as it is now. Unless `followingLinks`, the file is opened relative to
-    /// its folder, and neither the folder nor the file may be a symlink (refused, not followed). The
-    /// opened file must be a non-empty regular file and, when `expecting` is given, that very file
-    /// (checked on the descriptor, so nothing swapped in after a caller's own checks is read); a
-    /// FIFO never blocks the open.
+    /// Opens `path` for reading as `InputFile.open` does; the file must also be non-empty.
     static func openForReading(path: String, followingLinks: Bool,
                                expecting identity: FileIdentity? = nil) throws(VolumeError) -> ZnzFile {
-        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
-        let fd = followingLinks ? open(path, flags) : openWithoutLinks(path, flags: flags)
-        guard fd >= 0 else {
-            switch errno {
-            case ENOENT: throw .fileNotFound(path: path)
-            case EACCES: throw .permissionDenied(path: path, uid: geteuid())
-            case ELOOP, ENOTDIR: throw .notRegularFile(path: path)
-            default: throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
-        }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            Glibc.close(fd)
-            throw .notRegularFile(path: path)
-        }
-        if let identity, FileIdentity(st) != identity {
-            Glibc.close(fd)
-            throw .replacedSinceChecked(path: path)
-        }
+        let (fd, st) = try InputFile.open(path, followingLinks: followingLinks, expecting: identity)
         guard st.st_size > 0 else {
             Glibc.close(fd)
             throw .emptyFile(path: path)
@@ -41,21 +19,6 @@ final class ZnzFile {
             throw .unreadable(path: path, reason: "cannot open")
         }
         return ZnzFile(handle: handle, path: path)
-    }
-
-    /// Opens the folder with O_NOFOLLOW, then the file in it with O_NOFOLLOW: a link in either
-    /// place fails with ELOOP or ENOTDIR. Sets errno on failure, like open(2).
-    private static func openWithoutLinks(_ path: String, flags: Int32) -> Int32 {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let dir = open(folder, O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW)
-        guard dir >= 0 else { return -1 }
-        let fd = openat(dir, name, flags | O_NOFOLLOW)
-        let saved = errno
-        Glibc.close(dir)
-        errno = saved
-        return fd
     }
 
     private init(handle: znzFile, path: String) {

@@ -48,7 +48,7 @@ public struct StudyFolder: Sendable, Equatable {
                 throw StudyError.unsafeEntry(name: entry, kind: fileKind(st.st_mode))
             }
             guard let stem = niftiStem(entry) else { continue }
-            identities[full] = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+            identities[full] = FileIdentity(st)
             if let m = Modality.allCases.first(where: { m in m.suffixes.contains { stem.hasSuffix($0) } }) {
                 found[m, default: []].append(full)
             } else if groundTruthSuffixes.contains(where: { stem.hasSuffix($0) }) {
@@ -81,25 +81,12 @@ public struct StudyFolder: Sendable, Equatable {
         return subfolders.isEmpty ? [folder] : subfolders.sorted().map { folder + "/" + $0 }
     }
 
-    /// sha256 of the file at `path` as it is on disk, read without following links; the file must
-    /// still be the one listed (`replacedSinceChecked` otherwise).
+    /// sha256 of the file at `path` as it is on disk, opened as the study's volumes are (no links
+    /// followed); the file must still be the one listed (`replacedSinceChecked` otherwise).
     public func sha256(of path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard fd >= 0 else { throw StudyError.unreadableVolume(.unreadable(path: path, reason: String(cString: strerror(errno)))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)) == identities[path] else {
-            throw StudyError.unreadableVolume(.replacedSinceChecked(path: path))
-        }
-        // A chunk at a time: memory stays small whatever the file's size.
         var hasher = SHA256.Hasher()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw StudyError.unreadableVolume(.unreadable(path: path, reason: String(cString: strerror(errno)))) }
-            if n == 0 { break }
-            chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+        do { try readRawChunks(of: path, followingLinks: false, expecting: identities[path]) { hasher.update($0) } } catch {
+            throw StudyError.unreadableVolume(error)
         }
         return hasher.finalize()
     }

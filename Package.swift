@@ -2,6 +2,9 @@
 // ganet-seg: brain-tumour segmentation (GANet-Seg) as a Swift daemon. See README.md and docs/.
 import PackageDescription
 
+// The commit a release build is stamped with (--version, metrics.json): set by the packaging script.
+let buildCommit = Context.environment["GANET_SEG_BUILD_COMMIT"].map { $0.filter { $0.isHexDigit } } ?? ""
+
 let package = Package(
     name: "ganet-seg",
     // Linux only (SwiftPM has no way to say so): the product is built on inotify, renameat2,
@@ -23,6 +26,7 @@ let package = Package(
         .target(name: "CSystemd", linkerSettings: [.linkedLibrary("systemd")]),
         // libvulkan is loaded at run time (dlopen), so the binary starts on machines without it.
         .target(name: "CVulkan", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CBuildInfo", cSettings: [.define("GANET_SEG_BUILD_COMMIT", to: "\"\(buildCommit)\"")]),
 
         // The operating system as the product uses it: system errors, file operations (atomic
         // writes, no-replace renames, mkdir -p), parallel loops, threads and clocks.
@@ -58,7 +62,7 @@ let package = Package(
 
         .executableTarget(name: "ganet-seg", dependencies: [
             "Volumes", "Phantoms", "Pipeline", "Reports", "Metrics", "Networks", "Compute", "Training", "Daemon",
-            "Randomness", "VulkanBackend", "Synthesis", "Platform", "Devices",
+            "Randomness", "VulkanBackend", "Synthesis", "Platform", "Devices", "CBuildInfo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -35,12 +35,12 @@ struct Watch: ParsableCommand {
         guard modelProblems.isEmpty else { reportConfigProblems(modelProblems) }
         let processor: any StudyProcessor
         do {
-            processor = try SegmenterProcessor(config: settings, softwareVersion: GanetSeg.version, environment: environment)
+            processor = try SegmenterProcessor(config: settings, software: GanetSeg.software, environment: environment)
         } catch {
             reportConfigProblems([ConfigProblem("model \(settings.model) on device \(settings.device): \(error)")])
         }
         let daemon = InboxDaemon(config: settings, processor: processor,
-                                 software: "ganet-seg \(GanetSeg.version)", logger: Logger(label: "ganet-seg"),
+                                 software: GanetSeg.software.description, logger: Logger(label: "ganet-seg"),
                                  notifier: ServiceNotifier(environment: environment))
         do { try daemon.runUntilSignalled() } catch let error as ConfigError {
             reportConfigProblems(error.problems)

@@ -76,7 +76,7 @@ struct Segment: ParsableCommand {
             options.batchSize = batchSize
             options.minimumLesionVoxels = minLesionVoxels
             options.minimumLesionFraction = minLesionFraction
-            options.softwareVersion = GanetSeg.version
+            options.software = GanetSeg.software
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold
             let segmenter = Segmenter(model: try SegmentationModel.load(path: weights, backend: backend), options: options)

@@ -2,7 +2,8 @@ import Glibc
 import Phantoms
 
 /// Finds files shipped with ganet-seg (the template, the default model): in the current folder,
-/// in the folders above the executable (a source checkout's .build/...), or under /usr/share/ganet-seg.
+/// in the folders above the executable (a source checkout's .build/...), or under /usr/share/ganet-seg
+/// (where the package installs models/ and data/icbm152/).
 enum InstallationFiles {
     static func find(_ relative: String) -> String? {
         var candidates = [relative]
@@ -11,7 +12,7 @@ enum InstallationFiles {
             candidates.append(dir + "/" + relative)
             dir = parent(of: dir)
         }
-        candidates.append("/usr/share/ganet-seg/" + relative.split(separator: "/").dropFirst().joined(separator: "/"))
+        candidates.append("/usr/share/ganet-seg/" + relative)
         return candidates.first { access($0, R_OK) == 0 }
     }
 

@@ -1,4 +1,5 @@
 import Compute
+import Metrics
 import Foundation
 import Networks
 @testable import Pipeline
@@ -37,10 +38,25 @@ import Volumes
             #expect(input[key] == SHA256.hex(of: bytes), "\(key)")
         }
         #expect(document.input.orientation == "RAS")
-        // NCR, ED and ET partition WT.
+        #expect((object["software"] as? [String: Any])?["commit"] as? String == "0123456789abcdef0123456789abcdef01234567")
+        // NCR, ED and ET partition WT (each rounded to 0.001 mL).
         let r = document.regions
         let parts = try #require(r["NCR"]).volumeML + #require(r["ED"]).volumeML + #require(r["ET"]).volumeML
-        #expect(abs(parts - r["WT"]!.volumeML) < 1e-9)
+        #expect(abs(parts - r["WT"]!.volumeML) < 2e-3)
+        // No number carries float noise: at most 6 decimals anywhere in the file.
+        let text = try String(contentsOfFile: out + "/metrics.json", encoding: .utf8)
+        #expect(text.firstMatch(of: /[0-9]\.[0-9]{7,}/) == nil)
+    }
+
+    /// Rounding keeps each kind of value to its precision, half away from zero.
+    @Test func roundingByKind() {
+        let scores = RegionEvaluation(dice: 0.951433493754, hd95: 1.41421356, lesionwiseDice: 0.12345,
+                                      lesionwiseHD95: 374, sensitivity: 0.99995, specificity: 0.99999912345,
+                                      lesionsTP: 1, lesionsFN: 0, lesionsFP: 2).rounded()
+        #expect(scores == RegionEvaluation(dice: 0.9514, hd95: 1.41, lesionwiseDice: 0.1235, lesionwiseHD95: 374,
+                                           sensitivity: 1.0, specificity: 0.999999, lesionsTP: 1, lesionsFN: 0, lesionsFP: 2))
+        #expect((-2.5).rounded(places: 0) == -3)
+        #expect(122.99980266594886.rounded(places: 3) == 123.0)
     }
 
     /// The validator is not vacuous: each kind of break is reported where it is.
@@ -78,6 +94,7 @@ import Volumes
     private func tinySegmenter(gan: Bool = true) -> Segmenter {
         let backend = CPUBackend()
         var options = SegmenterOptions()
+        options.software = .init(name: "ganet-seg", version: "9.9.9", commit: "0123456789abcdef0123456789abcdef01234567")
         if gan {
             let config = GANConfiguration(imageChannels: 1, generatorWidths: [4, 8], discriminatorWidths: [4, 8, 8, 8, 8])
             options.gan = GANModel(gan: InpaintingGAN(config, backend: backend, seed: 5), backend: backend,

@@ -30,13 +30,13 @@ public final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
 
     /// The processor for the daemon's settings: the model (and GAN) of `config` on its device, with
     /// the Vulkan options of `environment`.
-    public convenience init(config: DaemonConfig, softwareVersion: String, environment: [String: String]) throws {
+    public convenience init(config: DaemonConfig, software: MetricsDocument.Software, environment: [String: String]) throws {
         var options = SegmenterOptions()
         options.outputConvention = config.labelConvention
         options.minimumLesionVoxels = config.minimumLesionVoxels
         options.minimumLesionFraction = config.minimumLesionFraction
         options.readLimits = config.readLimits
-        options.softwareVersion = softwareVersion
+        options.software = software
         try self.init {
             let backend = try config.device.makeBackend(environment: environment)
             let model = try SegmentationModel.load(path: config.model, backend: backend)

@@ -50,9 +50,22 @@ public struct MetricsDocument: Codable, Sendable {
         }
     }
 
-    public struct Software: Codable, Sendable {
+    public struct Software: Codable, Sendable, Equatable, CustomStringConvertible {
         public var name: String
         public var version: String
+        /// The git commit of the build, when the build was stamped with one (packaged builds are).
+        public var commit: String?
+
+        public init(name: String, version: String, commit: String? = nil) {
+            self.name = name
+            self.version = version
+            self.commit = commit
+        }
+
+        /// "ganet-seg 0.1.0" or "ganet-seg 0.1.0 (commit 1a2b3c4d5e6f)", as error.json and logs name it.
+        public var description: String {
+            "\(name) \(version)" + (commit.map { " (commit \($0.prefix(12)))" } ?? "")
+        }
     }
 
     public struct ModelInfo: Codable, Sendable, Equatable {

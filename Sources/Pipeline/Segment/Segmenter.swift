@@ -17,8 +17,8 @@ public struct SegmenterOptions: Sendable {
     public var minimumLesionFraction = SegmenterOptions.defaultMinimumLesionFraction
     public var readLimits: ReadLimits = .standard
     public var preprocessing = PreprocessingOptions()
-    /// The software version written into metrics.json.
-    public var softwareVersion = "0.0.0"
+    /// The software (name, version, build commit) written into metrics.json.
+    public var software = MetricsDocument.Software(name: "ganet-seg", version: "0.0.0")
     /// The GAN module: with a frozen pre-trained GAN, also write `<id>_anomaly.nii.gz` (the
     /// discriminator's anomaly map, `AnomalyMapper`) and metrics.json's `anomaly` (slice scores and
     /// a study-level detection flag).
@@ -144,7 +144,7 @@ public struct Segmenter {
                               digests: [String: String], timings: [String: Double], into output: String) throws -> MetricsDocument {
         var document = MetricsDocument(
             studyID: study.id, created: Self.timestamp(),
-            software: .init(name: "ganet-seg", version: options.softwareVersion),
+            software: options.software,
             model: .init(name: model.name, sha256: model.sha256, trainingData: model.metadata["training_data"]),
             device: model.backend.deviceName,
             input: .init(shape: study.geometry.dims, spacingMM: study.geometry.spacing, orientation: study.geometry.axisCodes,
@@ -154,6 +154,7 @@ public struct Segmenter {
         document.anomaly = anomaly
         document.minLesionVoxels = options.minimumLesionVoxels
         document.minLesionFraction = options.minimumLesionFraction
+        document = document.rounded()
         try writeJSON(document, to: output + "/metrics.json")
         return document
     }

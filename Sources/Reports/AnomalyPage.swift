@@ -103,6 +103,7 @@ public enum AnomalyPage {
                     (image.pixels[p], image.pixels[p + 1], image.pixels[p + 2]) = (c.r, c.g, c.b)
                 }
             }
+            image.drawOrientationLetters()
             return image
         }
 

@@ -17,6 +17,9 @@ public struct DisplayOrientation: Equatable, Sendable {
         self.flipY = flipY
     }
 
+    /// Voxels in BraTS order (x toward patient left, y toward posterior): shown as stored.
+    public static let bratsOrder = DisplayOrientation(flipX: false, flipY: false)
+
     /// The radiological display for a voxel-to-RAS affine (4x4 or 3x4 rows, e.g. the NIfTI sform):
     /// flip x when voxel x points toward patient right, flip y when voxel y points anterior.
     /// Assumes an axial acquisition (voxel x and y lie mostly in the RAS x-y plane).

@@ -90,7 +90,9 @@ struct SliceTiles {
                 }
             }
         }
-        return PNGImage(width: w, height: geometry.height, pixels: pixels)
+        var image = PNGImage(width: w, height: geometry.height, pixels: pixels)
+        image.drawOrientationLetters()
+        return image
     }
 }
 

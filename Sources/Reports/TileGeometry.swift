@@ -62,3 +62,17 @@ struct TileGeometry: Equatable {
         return (Int(du / stepX), Int(dv / stepY))
     }
 }
+
+extension PNGImage {
+    /// Marks the patient's directions on an axial tile shown in the radiological convention, as
+    /// every report tile is: R on the left edge, L on the right, A at the top and P at the bottom.
+    mutating func drawOrientationLetters(scale: Int = Sheet.textScale) {
+        let letter = BitmapFont.size(of: "R", scale: scale)
+        let inset = 2 * scale
+        let (centreX, centreY) = ((width - letter.width) / 2, (height - letter.height) / 2)
+        for (text, x, y) in [("A", centreX, inset), ("P", centreX, height - letter.height - inset),
+                             ("R", inset, centreY), ("L", width - letter.width - inset, centreY)] {
+            drawText(text, x: x, y: y, scale: scale, color: Sheet.textColor, background: Sheet.labelBackground)
+        }
+    }
+}

@@ -22,8 +22,8 @@ public enum SynthesisSources {
     public static func load(path: String, reader: NIfTIReader = NIfTIReader()) throws -> (LabelMapSource, Kind) {
         if path.hasSuffix(".nii") || path.hasSuffix(".nii.gz") {
             let t1 = try reader.read(path: path)
-            let voxels = try oriented(t1.voxels, t1.geometry, path)
-            let source = LabelMapSource.classifyingTissue(id: t1Name(path), dims: t1.dims,
+            let voxels = oriented(t1.voxels, t1.geometry)
+            let source = LabelMapSource.classifyingTissue(id: t1Name(path), dims: orientedDims(t1.geometry),
                                                           tumour: [UInt8](repeating: 0, count: voxels.count),
                                                           channels: [voxels, nil, nil, nil])
             return (source, .normal)
@@ -45,13 +45,13 @@ public enum SynthesisSources {
                 throw LoadError(description: "\(folder): the BRATS 2013 volumes are not on one grid")
             }
             let g = truth.geometry
-            let brain = try oriented(mask.voxels, g, folder).map { $0 > 0 }
-            let tumour = try oriented(truth.voxels, g, folder).map { v -> UInt8 in
+            let brain = oriented(mask.voxels, g).map { $0 > 0 }
+            let tumour = oriented(truth.voxels, g).map { v -> UInt8 in
                 switch v { case 1, 3: 1; case 2: 2; case 4: 3; default: 0 }
             }
             let source = LabelMapSource.classifyingTissue(
-                id: id, dims: g.dims, tumour: tumour,
-                channels: [nil, try oriented(t1c.voxels, g, folder), nil, try oriented(flair.voxels, g, folder)], brain: brain)
+                id: id, dims: orientedDims(g), tumour: tumour,
+                channels: [nil, oriented(t1c.voxels, g), nil, oriented(flair.voxels, g)], brain: brain)
             return (source, .tumour)
         }
         let study = try Study.load(try StudyFolder(path: folder), reader: reader)
@@ -59,16 +59,19 @@ public enum SynthesisSources {
             throw LoadError(description: "\(folder): no ground truth (<id>_seg) to synthesise from")
         }
         let g = study.geometry
-        let tumour = try oriented(truth.voxels, g, folder).map { trainingClass(ofLabel: UInt8($0)) }
-        let channels = try study.images.map { try oriented($0.voxels, g, folder) }
-        return (LabelMapSource.classifyingTissue(id: id, dims: g.dims, tumour: tumour, channels: channels), .tumour)
+        let tumour = oriented(truth.voxels, g).map { trainingClass(ofLabel: UInt8($0)) }
+        let channels = study.images.map { oriented($0.voxels, g) }
+        return (LabelMapSource.classifyingTissue(id: id, dims: orientedDims(g), tumour: tumour, channels: channels), .tumour)
     }
 
-    private static func oriented(_ voxels: [Float], _ geometry: Geometry, _ path: String) throws -> [Float] {
-        guard let flips = geometry.flipsToBraTSOrder else {
-            throw LoadError(description: "\(path): axes not aligned with the world's; only flips to BraTS order are supported")
-        }
-        return reversingAxes(voxels, dims: geometry.dims, flips: flips)
+    /// `voxels` of `geometry`'s grid in BraTS order (the networks' training order).
+    private static func oriented(_ voxels: [Float], _ geometry: Geometry) -> [Float] {
+        geometry.toBraTSOrder.apply(voxels, dims: geometry.dims)
+    }
+
+    /// The grid's size in BraTS order.
+    private static func orientedDims(_ geometry: Geometry) -> [Int] {
+        geometry.toBraTSOrder.rearranged(geometry.dims)
     }
 
     private static func t1Name(_ path: String) -> String {

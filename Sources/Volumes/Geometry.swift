@@ -84,6 +84,18 @@ public struct Geometry: Sendable {
     /// An axis-aligned grid whose axes point along (`signs`, each 1 or -1) the world axes; the
     /// qform is set only when every sign is positive (its quaternion is the identity).
     public static func axisAligned(dims: [Int], spacing: [Double], origin: [Double], signs: [Double]) -> Geometry {
+        let affine = (0..<3).map { r in (0..<3).map { c in r == c ? signs[r] * spacing[r] : 0 } + [origin[r]] }
+        return make(dims: dims, spacing: spacing, affine: affine, identityQform: signs == [1, 1, 1])
+    }
+
+    /// A grid whose voxel-to-world affine (3 rows of 4) is `affine`, in the sform only: any storage
+    /// order or obliquity. The spacing is the length of each voxel axis.
+    public static func withAffine(dims: [Int], affine: [[Double]]) -> Geometry {
+        let spacing = (0..<3).map { c in (0..<3).map { affine[$0][c] * affine[$0][c] }.reduce(0, +).squareRoot() }
+        return make(dims: dims, spacing: spacing, affine: affine, identityQform: false)
+    }
+
+    private static func make(dims: [Int], spacing: [Double], affine: [[Double]], identityQform: Bool) -> Geometry {
         var h = nifti_1_header()
         h.sizeof_hdr = 348
         h.dim = (3, Int16(dims[0]), Int16(dims[1]), Int16(dims[2]), 1, 1, 1, 1)
@@ -91,15 +103,18 @@ public struct Geometry: Sendable {
         h.xyzt_units = Int8(NIFTI_UNITS_MM)
         h.datatype = NIfTIDataType.float32.rawValue   // a placeholder: writers set their own
         h.bitpix = 32
-        // The qform's quaternion is the identity: it holds only for positive axes.
-        h.qform_code = signs == [1, 1, 1] ? Int16(NIFTI_XFORM_SCANNER_ANAT) : 0
+        // The qform's quaternion is the identity: it holds only for positive, unrotated axes.
+        h.qform_code = identityQform ? Int16(NIFTI_XFORM_SCANNER_ANAT) : 0
         h.sform_code = Int16(NIFTI_XFORM_SCANNER_ANAT)
-        h.qoffset_x = Float(origin[0])
-        h.qoffset_y = Float(origin[1])
-        h.qoffset_z = Float(origin[2])
-        h.srow_x = (Float(signs[0] * spacing[0]), 0, 0, Float(origin[0]))
-        h.srow_y = (0, Float(signs[1] * spacing[1]), 0, Float(origin[1]))
-        h.srow_z = (0, 0, Float(signs[2] * spacing[2]), Float(origin[2]))
+        h.qoffset_x = Float(affine[0][3])
+        h.qoffset_y = Float(affine[1][3])
+        h.qoffset_z = Float(affine[2][3])
+        func row(_ r: Int) -> (Float, Float, Float, Float) {
+            (Float(affine[r][0]), Float(affine[r][1]), Float(affine[r][2]), Float(affine[r][3]))
+        }
+        h.srow_x = row(0)
+        h.srow_y = row(1)
+        h.srow_z = row(2)
         h.magic = (0x6E, 0x2B, 0x31, 0)   // "n+1\0"
         h.vox_offset = 352
         return Geometry.fromHeader(h)

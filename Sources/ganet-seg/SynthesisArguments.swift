@@ -75,11 +75,10 @@ struct SynthesisArguments: ParsableArguments {
             let shape = tumours[0].dims
             recipes.append(.init(name: "phantom", weight: phantomShare) { rng in
                 let phantom = generator.make(seed: rng.next(), index: 0, shape: shape, normal: false)
-                let flips = phantom.geometry.flipsToBraTSOrder ?? [false, false, false]
-                return SynthesizedStudy(id: phantom.id, dims: shape,
-                                        images: phantom.images.map { reversingAxes($0, dims: shape, flips: flips) },
-                                        classes: reversingAxes(phantom.labels, dims: shape, flips: flips)
-                                            .map { trainingClass(ofLabel: UInt8($0)) })
+                let order = phantom.geometry.toBraTSOrder
+                return SynthesizedStudy(id: phantom.id, dims: order.rearranged(shape),
+                                        images: phantom.images.map { order.apply($0, dims: shape) },
+                                        classes: order.apply(phantom.labels, dims: shape).map { trainingClass(ofLabel: UInt8($0)) })
             })
         }
         return recipes

@@ -96,7 +96,7 @@ import Volumes
         }
         // The study is stored RAS, so x and y are reversed into BraTS order: grid (8, 8, 2) is
         // (11, 9, 2) in BraTS order, window (9, 8, 1); uncrop puts it back at (8, 8, 2).
-        #expect(prepared.flips == [true, true, false])
+        #expect(prepared.reorientation == Reorientation(axes: [0, 1, 2], flips: [true, true, false]))
         #expect(prepared.labels![9 + 16 * (8 + 16 * 1)] == 4)
         let back = prepared.uncrop(prepared.labels!)
         #expect(back == labels.map { UInt8($0) })
@@ -135,14 +135,14 @@ import Volumes
         labels[3 + 16 * 4] = 2          // x 3, y 4, z 0 in the input's order
         let prepared = try Preprocessor().prepare(id: "ras", geometry: geometry, images: [[Float]](repeating: image, count: 4),
                                                   labels: labels)
-        #expect(prepared.flips == [true, true, false])
+        #expect(prepared.reorientation == Reorientation(axes: [0, 1, 2], flips: [true, true, false]))
         // In BraTS order the voxel sits at x 12, y 11 of the grid: window-relative by the crop's origin.
         let w = prepared.window
         let windowLabels = prepared.labels!
         let i = (12 - w.origin[0]) + w.size[0] * (11 - w.origin[1])
         #expect(windowLabels[i] == 2)
         #expect(prepared.uncrop(windowLabels) == labels)
-        #expect(prepared.inputSlice(0) == 0)
+        #expect(prepared.bratsSlice(0) == w.origin[2])
     }
 
     /// A grid whose k runs inferior is reversed in z too: window slice 0 is the input's top slice.
@@ -155,8 +155,7 @@ import Volumes
         labels[5 + 16 * (5 + 16 * 2)] = 1
         let prepared = try Preprocessor().prepare(id: "inferior", geometry: geometry, images: [[Float]](repeating: image, count: 4),
                                                   labels: labels)
-        #expect(prepared.flips == [false, false, true])
-        #expect(prepared.inputSlice(0) == 2 && prepared.inputSlice(2) == 0)
+        #expect(prepared.reorientation == Reorientation(axes: [0, 1, 2], flips: [false, false, true]))
         let w = prepared.window
         #expect(prepared.labels![(5 - w.origin[0]) + w.size[0] * (5 - w.origin[1])] == 1)
         #expect(prepared.uncrop(prepared.labels!) == labels)

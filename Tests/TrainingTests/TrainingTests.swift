@@ -51,7 +51,7 @@ import Testing
         var labels = [UInt8](repeating: 0, count: 64)
         labels[16 + 5] = 2
         let geometry = Geometry.axisAligned(dims: [4, 4, 4], spacing: [1, 1, 1], origin: [0, 0, 0])
-        return PreprocessedStudy(id: "s", inputGeometry: geometry, flips: [false, false, false], window: window,
+        return PreprocessedStudy(id: "s", inputGeometry: geometry, reorientation: .identity, window: window,
                                  channels: [[Float]](repeating: [Float](repeating: 0.5, count: 64), count: 4),
                                  brainMask: [Bool](repeating: true, count: 64), labels: labels, brainSlices: [0, 1, 2, 3])
     }

@@ -30,18 +30,20 @@ public struct AnomalyDetector {
         let mapper = AnomalyMapper(model: gan, batchSize: batchSize)
         let windowMap = mapper.map(prepared) { done, total in progress(Double(done) / Double(total) * 0.9) }
         let map = prepared.toInputGrid(windowMap, background: 0)
+        // The page and the slice scores are axial, in BraTS order, as the report shows the study.
+        let axialMap = prepared.toBraTSGrid(windowMap, background: 0)
         let shown = AnomalyMapper.reportSlices(prepared, classes: classes, map: windowMap)
         let inpainted = mapper.inpaint(prepared, classes: classes, slices: shown)
         let first = gan.channels[0]
         let page = AnomalyPageInput(
-            studyID: study.id, dims: study.geometry.dims, spacing: study.geometry.spacing,
-            orientation: DisplayOrientation(affine: study.geometry.affine), modality: gan.modalities[0].displayName,
-            original: prepared.toInputGrid(prepared.channels[first], background: 0),
-            labels: [], inpainted: prepared.toInputGrid(inpainted, background: 0),
-            anomaly: map, slices: shown.map(prepared.inputSlice))
+            studyID: study.id, dims: prepared.bratsDims, spacing: prepared.bratsSpacing,
+            orientation: .bratsOrder, modality: gan.modalities[0].displayName,
+            original: prepared.toBraTSGrid(prepared.channels[first], background: 0),
+            labels: [], inpainted: prepared.toBraTSGrid(inpainted, background: 0),
+            anomaly: axialMap, slices: shown.map(prepared.bratsSlice))
         // A device that failed mid-way returned a meaningless map.
         try gan.backend.synchronize()
-        let scores = AnomalyMapper.sliceScores(map, dims: study.geometry.dims)
+        let scores = AnomalyMapper.sliceScores(axialMap, dims: prepared.bratsDims)
         let studyScore = scores.max() ?? 0
         let summary = MetricsDocument.Anomaly(sliceScores: scores, studyScore: studyScore, detected: studyScore >= threshold,
                                               threshold: threshold, gan: .init(name: gan.name, sha256: gan.sha256))

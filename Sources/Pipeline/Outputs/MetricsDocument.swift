@@ -95,9 +95,12 @@ public struct MetricsDocument: Codable, Sendable {
         public var files: [String: String]
         /// sha256 of each file as it was on disk, by the keys of `files`.
         public var sha256: [String: String]?
+        /// How the acquisition may mislead (slices not axial, strong obliquity), as the report's
+        /// first page says it (`Geometry.acquisitionWarnings`); absent when there is nothing to say.
+        public var warnings: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case shape, spacingMM = "spacing_mm", orientation, files, sha256
+            case shape, spacingMM = "spacing_mm", orientation, files, sha256, warnings
         }
     }
 

@@ -1,14 +1,51 @@
 import Reports
 import Volumes
 
+import Glibc
+
 extension ReportInput {
-    /// The report of `study` with `labels` (on the study's grid) overlaid on its FLAIR and T1ce,
-    /// displayed in the radiological convention derived from the study's affine.
+    /// The report of `study` with `labels` (on the study's grid) overlaid on its FLAIR and T1ce.
+    /// Whatever the storage order, the volumes are put in BraTS order first (`Geometry.toBraTSOrder`:
+    /// an axis permutation and flips from the header), so every page shows axial slices in the
+    /// radiological convention; the acquisition's warnings open the first page.
     public init(study: Study, labels: [UInt8]) {
         let g = study.geometry
-        self.init(studyID: study.id, dims: g.dims, spacing: g.spacing,
-                  flair: study.image(.flair).voxels, t1ce: study.image(.t1ce).voxels, labels: labels,
-                  orientation: DisplayOrientation(affine: g.affine))
+        let order = g.toBraTSOrder
+        func axial<T>(_ values: [T]) -> [T] { order.apply(values, dims: g.dims) }
+        self.init(studyID: study.id, dims: order.rearranged(g.dims), spacing: order.rearranged(g.spacing),
+                  flair: axial(study.image(.flair).voxels), t1ce: axial(study.image(.t1ce).voxels), labels: axial(labels),
+                  orientation: .bratsOrder)
+        notes = g.acquisitionWarnings.map { "WARNING: " + $0 }
+    }
+}
+
+extension Geometry {
+    /// Obliquity (degrees) above which the report and metrics.json warn that the anatomy is shown tilted.
+    public static let obliquityWarningDegrees = 15.0
+
+    /// What a reader must know about how this grid was acquired: slices stored other than axially
+    /// (segmented and shown as axial slices of the same voxels), and strong obliquity (shown on the
+    /// nearest axis-aligned grid, not resampled). Empty for an axial, axis-aligned study.
+    public var acquisitionWarnings: [String] {
+        var warnings: [String] = []
+        let order = toBraTSOrder
+        if !order.keepsSliceAxis {
+            let plane = order.axes[0] == 2 ? "sagittal" : "coronal"
+            let inPlane = order.rearranged(spacing).prefix(2).map { Self.millimetres($0) }.joined(separator: " x ")
+            warnings.append("stored as \(plane) slices (axis codes \(axisCodes)); segmented and shown as axial slices "
+                            + "of the same voxels, \(inPlane) mm in plane")
+        }
+        let oblique = obliquityDegrees
+        if oblique > Self.obliquityWarningDegrees {
+            warnings.append("oblique by \(Int(oblique.rounded())) degrees to the patient's axes; segmented and shown on "
+                            + "the nearest axis-aligned grid, not resampled, so the anatomy appears tilted")
+        }
+        return warnings
+    }
+
+    private static func millimetres(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        return hundredths % 100 == 0 ? String(hundredths / 100) : String(Double(hundredths) / 100)
     }
 }
 

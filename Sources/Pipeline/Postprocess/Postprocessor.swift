@@ -21,9 +21,8 @@ public struct Postprocessor: Sendable {
 
     /// The mask of `classes` (one per window voxel of `study`) on the input grid, with its regions.
     public func callAsFunction(_ classes: [UInt8], of study: PreprocessedStudy) -> SegmentationMask {
-        let spacing = study.inputGeometry.spacing
         // Filtered and measured over the crop window (no tumour lies outside it), then put back.
-        let window = LabelMap(dims: study.window.size, spacing: spacing, labels: classes.map(label(ofClass:)))
+        let window = LabelMap(dims: study.window.size, spacing: study.bratsSpacing, labels: classes.map(label(ofClass:)))
             .removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction,
                              convention: convention)
         // The BraTS regions, and the two labels they are built from besides ET.
@@ -33,7 +32,8 @@ public struct Postprocessor: Sendable {
             let (voxels, lesions) = window.extent(of: labels)
             regions[name] = .init(volumeML: Double(voxels) * study.inputGeometry.voxelVolume / 1000, lesions: lesions)
         }
-        return SegmentationMask(labels: LabelMap(dims: study.inputGeometry.dims, spacing: spacing, labels: study.uncrop(window.labels)),
+        return SegmentationMask(labels: LabelMap(dims: study.inputGeometry.dims, spacing: study.inputGeometry.spacing,
+                                                  labels: study.uncrop(window.labels)),
                                 regions: regions)
     }
 

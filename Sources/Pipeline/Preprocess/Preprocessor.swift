@@ -19,9 +19,9 @@ public struct PreprocessedStudy: Sendable {
     public let id: String
     /// The grid of the input study, for putting outputs back.
     public let inputGeometry: Geometry
-    /// The input grid's axes reversed to put the voxels in BraTS order (the network's training
-    /// order); `window` and every array below are in that order.
-    public let flips: [Bool]
+    /// How the input grid is put in BraTS order (the network's training order: axial slices);
+    /// `window` and every array below are in that order.
+    public let reorientation: Reorientation
     /// Where the crop lies on the grid in BraTS order.
     public let window: CropWindow
     /// One array per modality (channel order), each over the window, x fastest.
@@ -56,23 +56,30 @@ public struct PreprocessedStudy: Sendable {
         toInputGrid(windowLabels, background: 0)
     }
 
-    /// Puts any window-sized array back on the input grid, in the input's voxel order.
-    public func toInputGrid<T>(_ values: [T], background: T) -> [T] {
-        reversingAxes(window.insert(values, into: inputGeometry.dims, background: background),
-                      dims: inputGeometry.dims, flips: flips)
+    /// The input grid's size in BraTS order.
+    public var bratsDims: [Int] { reorientation.rearranged(inputGeometry.dims) }
+
+    /// The input grid's voxel size (mm) in BraTS order.
+    public var bratsSpacing: [Double] { reorientation.rearranged(inputGeometry.spacing) }
+
+    /// Puts any window-sized array on the whole grid in BraTS order (what reports show).
+    public func toBraTSGrid<T>(_ values: [T], background: T) -> [T] {
+        window.insert(values, into: bratsDims, background: background)
     }
 
-    /// The input grid's z index of window slice `z`.
-    public func inputSlice(_ z: Int) -> Int {
-        let k = z + window.origin[2]
-        return flips[2] ? inputGeometry.dims[2] - 1 - k : k
+    /// Puts any window-sized array back on the input grid, in the input's voxel order.
+    public func toInputGrid<T>(_ values: [T], background: T) -> [T] {
+        reorientation.invert(toBraTSGrid(values, background: background), dims: inputGeometry.dims)
     }
+
+    /// The BraTS-order grid's axial slice index of window slice `z`.
+    public func bratsSlice(_ z: Int) -> Int { z + window.origin[2] }
 }
 
 /// Turns a loaded study into network input. One implementation, used by training and inference.
 ///
-/// Steps: the voxels put in BraTS order (axes reversed as the header says; storage with permuted or
-/// oblique axes is kept as it is); brain mask (any modality non-zero: BraTS inputs are
+/// Steps: the voxels put in BraTS order (axes permuted and reversed as the header says, so that a
+/// sagittal or coronal acquisition is segmented in axial slices too; no resampling); brain mask (any modality non-zero: BraTS inputs are
 /// skull-stripped with a zero background); the smallest 3D box around it, padded in x and y; per
 /// modality, robust scaling of the
 /// brain voxels to 0...1 between two percentiles, the appendix C enhancement, and re-masking so that
@@ -96,10 +103,10 @@ public struct Preprocessor: Sendable {
               options.lowerPercentile < options.upperPercentile else {
             throw PreprocessingError.invalidPercentiles(options.lowerPercentile, options.upperPercentile)
         }
-        let dims = geometry.dims
-        let flips = geometry.flipsToBraTSOrder ?? [false, false, false]
-        let images = images.map { reversingAxes($0, dims: dims, flips: flips) }
-        let truth = truth.map { reversingAxes($0, dims: dims, flips: flips) }
+        let reorientation = geometry.toBraTSOrder
+        let dims = reorientation.rearranged(geometry.dims)
+        let images = images.map { reorientation.apply($0, dims: geometry.dims) }
+        let truth = truth.map { reorientation.apply($0, dims: geometry.dims) }
         var mask = [Bool](repeating: false, count: geometry.voxelCount)
         for image in images {
             image.withUnsafeBufferPointer { v in
@@ -121,7 +128,7 @@ public struct Preprocessor: Sendable {
         let labels = truth.map { window.extract($0, dims: dims, fill: 0) }
         let plane = window.size[0] * window.size[1]
         let slices = (0..<window.size[2]).filter { z in brain[z * plane..<(z + 1) * plane].contains(true) }
-        return PreprocessedStudy(id: id, inputGeometry: geometry, flips: flips, window: window,
+        return PreprocessedStudy(id: id, inputGeometry: geometry, reorientation: reorientation, window: window,
                                  channels: channels, brainMask: brain, labels: labels, brainSlices: slices)
     }
 

@@ -134,7 +134,7 @@ public struct Segmenter {
             try NIfTIWriter().write(anomaly.map, like: study.geometry, as: .float32, to: "\(output)/\(study.id)_anomaly.nii.gz")
         }
         var report = ReportInput(study: study, labels: labels)
-        report.notes = model.caveat
+        report.notes += model.caveat
         report.anomaly = anomaly?.page
         _ = try ReportRenderer().write(report, to: output + "/report")
     }
@@ -152,6 +152,8 @@ public struct Segmenter {
                          sha256: digests),
             labelConvention: options.outputConvention, timingsMS: timings, regions: mask.regions, evaluation: evaluation)
         document.anomaly = anomaly
+        let warnings = study.geometry.acquisitionWarnings
+        document.input.warnings = warnings.isEmpty ? nil : warnings
         document.minLesionVoxels = options.minimumLesionVoxels
         document.minLesionFraction = options.minimumLesionFraction
         document = document.rounded()

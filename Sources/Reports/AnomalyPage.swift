@@ -17,6 +17,8 @@ public struct AnomalyPageInput: Sendable {
     public var anomaly: [Float]
     /// Axial slices to show, top to bottom.
     public var slices: [Int]
+    /// As `ReportInput.storedSlices` (set from the report's when drawn).
+    public var storedSlices: StoredSlices = .same
 
     public init(studyID: String, dims: [Int], spacing: [Double], orientation: DisplayOrientation, modality: String,
                 original: [Float], labels: [UInt8], inpainted: [Float], anomaly: [Float], slices: [Int]) {
@@ -133,7 +135,7 @@ public enum AnomalyPage {
                 page.drawText(columns[k], x: x + 4, y: y + 4, scale: scale, color: Sheet.textColor,
                               background: Sheet.labelBackground)
             }
-            let caption = Sheet.caption(z: z, slices: input.dims[2])
+            let caption = Sheet.caption(z: z, slices: input.dims[2], storedZ: input.storedSlices.index(of: z, slices: input.dims[2]))
             let captionWidth = BitmapFont.size(of: caption, scale: scale).width
             page.drawText(caption, x: (width - captionWidth) / 2, y: y + h + 8, scale: scale, color: Sheet.textColor)
         }

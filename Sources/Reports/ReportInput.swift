@@ -30,6 +30,25 @@ public struct DisplayOrientation: Equatable, Sendable {
     }
 }
 
+/// How the axial slices a report shows relate to the slices stored in the study's file.
+public enum StoredSlices: Equatable, Sendable {
+    /// Shown slice z is stored slice z.
+    case same
+    /// Shown slice z is stored slice (count - 1 - z): the file's slices run from the top down.
+    case reversed
+    /// The file stores other planes (sagittal or coronal): no stored slice matches a shown one.
+    case none
+
+    /// The stored index of shown slice `z` of `slices`, when there is one.
+    public func index(of z: Int, slices: Int) -> Int? {
+        switch self {
+        case .same: z
+        case .reversed: slices - 1 - z
+        case .none: nil
+        }
+    }
+}
+
 /// Everything a report shows for one study: two co-registered modalities and a BraTS label map on one grid.
 public struct ReportInput: Sendable {
     /// Study identifier shown in the header.
@@ -43,6 +62,8 @@ public struct ReportInput: Sendable {
     /// BraTS labels: 0 background, 1 NCR, 2 ED, 4 (BraTS 2020) or 3 (BraTS 2023) ET; other values are ignored.
     public var labels: [UInt8]
     public var orientation: DisplayOrientation
+    /// How the shown axial slices relate to the slices stored in the file, for captions.
+    public var storedSlices: StoredSlices = .same
     /// Lines shown on the overview page under the volumes, above the images: the model's caveat
     /// and provenance (`Pipeline`'s segmenter fills them from the weights file).
     public var notes: [String] = []
@@ -62,6 +83,9 @@ public struct ReportInput: Sendable {
     }
 
     var voxelCount: Int { dims.reduce(1, *) }
+
+    /// The file's voxel index k of shown slice `z`, when there is one.
+    func storedSlice(_ z: Int) -> Int? { storedSlices.index(of: z, slices: dims[2]) }
 
     /// Throws unless the grid is 3-D, spacings are positive and every array matches the grid.
     func validate() throws(ReportError) {

@@ -68,6 +68,7 @@ public struct ReportRenderer: Sendable {
             guard index <= slices.count else {
                 var anomaly = input.anomaly!
                 anomaly.labels = input.labels
+                anomaly.storedSlices = input.storedSlices
                 return try finish(Self.anomalyFileName, AnomalyPage.render(anomaly))
             }
             let z = slices[index - 1]
@@ -93,6 +94,6 @@ public struct ReportRenderer: Sendable {
 
     private func pair(_ tiles: SliceTiles, z: Int) -> Sheet.Pair {
         let images = tiles.render(z: z)
-        return Sheet.Pair(flair: images.flair, t1ce: images.t1ce, caption: Sheet.caption(z: z, slices: tiles.input.dims[2]))
+        return Sheet.Pair(flair: images.flair, t1ce: images.t1ce, caption: Sheet.caption(z: z, slices: tiles.input.dims[2], storedZ: tiles.input.storedSlice(z)))
     }
 }

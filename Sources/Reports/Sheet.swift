@@ -30,7 +30,11 @@ struct Sheet {
 
     /// A tile pair's caption: the slice's number, as the file names (`slice_NNN.png`) give it, and its
     /// 0-based voxel index z, as NIfTI tools give it.
-    static func caption(z: Int, slices: Int) -> String { sliceNumber(z: z, slices: slices) + " (z \(z))" }
+    /// `storedZ` is the slice's voxel index k in the file, when the shown slices are the file's own;
+    /// nil leaves it out (slices of a study stored sagittally or coronally have no single k).
+    static func caption(z: Int, slices: Int, storedZ: Int?) -> String {
+        sliceNumber(z: z, slices: slices) + (storedZ.map { " (z \($0))" } ?? "")
+    }
 
     static let pageColor = RGB(28, 28, 28)
     static let headerColor = RGB(48, 48, 48)

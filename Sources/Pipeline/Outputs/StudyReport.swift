@@ -15,6 +15,7 @@ extension ReportInput {
         self.init(studyID: study.id, dims: order.rearranged(g.dims), spacing: order.rearranged(g.spacing),
                   flair: axial(study.image(.flair).voxels), t1ce: axial(study.image(.t1ce).voxels), labels: axial(labels),
                   orientation: .bratsOrder)
+        storedSlices = !order.keepsSliceAxis ? .none : order.flips[2] ? .reversed : .same
         notes = g.acquisitionWarnings.map { "WARNING: " + $0 }
     }
 }

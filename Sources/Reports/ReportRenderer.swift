@@ -2,30 +2,36 @@ import FoundationEssentials
 import Glibc
 import Platform
 
-/// Renders a study's PNG report: `overview.png`, a montage of the most affected axial slices, and one
-/// `slice_NNN.png` per slice containing tumour (NNN the slice's number counted from 1, as viewers and
-/// the page's title number it; at least 3 digits).
+/// Renders a study's PNG report, one reviewable document of at most three pages:
+/// `overview.png` (the most affected axial slices across the lesion, large, with the model's caveat),
+/// `montage.png` (every slice with tumour as a compact pair, in order; evenly spaced ones when there are
+/// more than `montageSliceLimit`) and, with a GAN, `anomaly.png`.
 ///
 /// Every page shows FLAIR | T1ce pairs with the label overlay (see `TumourClass` for the palette), the study
 /// id, the WT/TC/ET volumes in mL and a legend, so it reads without any other tool. Greyscale windows are the
-/// 0.5-99.5 percentiles of each modality's brain voxels; tiles are cropped to the brain and scaled so
-/// millimetres are square. Captions number the slice from 1, as the file names do, and give its 0-based
-/// voxel index z, as NIfTI tools do.
+/// 0.5-99.5 percentiles of each modality's brain voxels; tiles are cropped to the brain, scaled so
+/// millimetres are square and marked R/L/A/P. Captions number the slice from 1, as viewers do, and give
+/// the file's voxel index z where the file stores axial slices, as NIfTI tools do.
 public struct ReportRenderer: Sendable {
     /// Slices in the overview montage.
     public var overviewSliceCount: Int
     /// Longer side, in pixels, of each overview tile.
     public var overviewTileSize: Int
-    /// Longer side, in pixels, of each per-slice page tile.
-    public var sliceTileSize: Int
+    /// Longer side, in pixels, of each montage tile.
+    public var montageTileSize: Int
+    /// Most slices the montage shows.
+    public var montageSliceLimit: Int
 
     /// Overview pairs per row.
     static let overviewColumns = 2
+    /// Montage pairs per row.
+    static let montageColumns = 3
 
-    public init(overviewSliceCount: Int = 6, overviewTileSize: Int = 288, sliceTileSize: Int = 448) {
+    public init(overviewSliceCount: Int = 6, overviewTileSize: Int = 288, montageTileSize: Int = 224, montageSliceLimit: Int = 48) {
         self.overviewSliceCount = overviewSliceCount
         self.overviewTileSize = overviewTileSize
-        self.sliceTileSize = sliceTileSize
+        self.montageTileSize = montageTileSize
+        self.montageSliceLimit = montageSliceLimit
     }
 
     /// All report images by file name.
@@ -47,39 +53,24 @@ public struct ReportRenderer: Sendable {
     /// File name of the GAN module's page.
     public static let anomalyFileName = "anomaly.png"
 
-    /// File name of the per-slice page for 0-based slice `z`: its number counted from 1.
-    public static func sliceFileName(_ z: Int) -> String {
-        let digits = String(z + 1)
-        return "slice_" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits + ".png"
-    }
+    /// File name of the montage of every slice with tumour.
+    public static let montageFileName = "montage.png"
 
-    /// Draws every page, the overview first, then slices in ascending z, then the anomaly page when there is
-    /// one; hands each to `finish` as soon as it is drawn and returns what `finish` made of them, in page order; the first error in page order is
-    /// thrown. Pages are independent, so they are drawn and finished in parallel, one per core, which also
-    /// bounds memory to a page per core (plus whatever `finish` keeps).
-    func renderPages<T: Sendable>(_ input: ReportInput, _ finish: @Sendable (String, PNGImage) throws(ReportError) -> T)
-        throws(ReportError) -> [T] {
+    /// Draws every page, the overview first, then the montage when there is tumour, then the anomaly page
+    /// when there is one; hands each to `finish` as soon as it is drawn and returns what `finish` made of
+    /// them, in page order. Tiles are drawn in parallel, one per core.
+    func renderPages<T>(_ input: ReportInput, _ finish: (String, PNGImage) throws(ReportError) -> T) throws(ReportError) -> [T] {
         let study = try PreparedStudy(input)
-        let tiles = study.tiles(longSide: sliceTileSize)
-        let slices = study.tumourArea.indices.filter { study.tumourArea[$0] > 0 }
-        /// Page 0 is the overview, page i the slice page of `slices[i - 1]`, the last the anomaly page.
-        @Sendable func page(_ index: Int) throws(ReportError) -> T {
-            guard index > 0 else { return try finish("overview.png", overviewSheet(study).render()) }
-            guard index <= slices.count else {
-                var anomaly = input.anomaly!
-                anomaly.labels = input.labels
-                anomaly.storedSlices = input.storedSlices
-                return try finish(Self.anomalyFileName, AnomalyPage.render(anomaly))
-            }
-            let z = slices[index - 1]
-            let sheet = Sheet(title: "\(input.studyID)  " + Sheet.sliceNumber(z: z, slices: input.dims[2]), subtitles: study.subtitles,
-                              pairs: [pair(tiles, z: z)], columns: 1,
-                              tileWidth: tiles.geometry.width, tileHeight: tiles.geometry.height)
-            return try finish(Self.sliceFileName(z), sheet.render())
+        var results = [try finish("overview.png", overviewSheet(study).render())]
+        if let montage = montageSheet(study) {
+            results.append(try finish(Self.montageFileName, montage.render()))
         }
-        let pages = slices.count + 1 + (input.anomaly == nil ? 0 : 1)
-        let results = (0..<pages).parallelMap { index in Result { () throws(ReportError) in try page(index) } }
-        return try results.map { result throws(ReportError) in try result.get() }
+        if var anomaly = input.anomaly {
+            anomaly.labels = input.labels
+            anomaly.storedSlices = input.storedSlices
+            results.append(try finish(Self.anomalyFileName, AnomalyPage.render(anomaly)))
+        }
+        return results
     }
 
     /// The overview page before drawing (tests read its layout).
@@ -87,9 +78,27 @@ public struct ReportRenderer: Sendable {
         let tiles = study.tiles(longSide: overviewTileSize)
         let slices = SliceSelection.overview(of: study.input, area: study.tumourArea, count: overviewSliceCount)
         let title = study.input.studyID + (study.hasTumour ? "" : "  (no tumour segmented)")
-        return Sheet(title: title, subtitles: study.subtitles + study.input.notes, pairs: slices.map { pair(tiles, z: $0) },
+        return Sheet(title: title, subtitles: study.subtitles + study.input.notes, pairs: pairs(tiles, slices),
                      columns: min(Self.overviewColumns, max(1, slices.count)),
                      tileWidth: tiles.geometry.width, tileHeight: tiles.geometry.height)
+    }
+
+    /// The montage page before drawing; nil without tumour.
+    func montageSheet(_ study: PreparedStudy) -> Sheet? {
+        let all = study.tumourArea.indices.filter { study.tumourArea[$0] > 0 }
+        guard !all.isEmpty else { return nil }
+        let slices = SliceSelection.evenlySpaced(all, count: montageSliceLimit)
+        let tiles = study.tiles(longSide: montageTileSize)
+        let what = slices.count == all.count ? "all \(all.count) slices with tumour"
+            : "\(slices.count) of the \(all.count) slices with tumour, evenly spaced"
+        return Sheet(title: "\(study.input.studyID)  \(what)", subtitles: study.subtitles, pairs: pairs(tiles, slices),
+                     columns: min(Self.montageColumns, slices.count),
+                     tileWidth: tiles.geometry.width, tileHeight: tiles.geometry.height)
+    }
+
+    /// The pairs of `slices`, drawn in parallel.
+    private func pairs(_ tiles: SliceTiles, _ slices: [Int]) -> [Sheet.Pair] {
+        slices.indices.parallelMap { pair(tiles, z: slices[$0]) }
     }
 
     private func pair(_ tiles: SliceTiles, z: Int) -> Sheet.Pair {

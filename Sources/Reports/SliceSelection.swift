@@ -28,6 +28,13 @@ enum SliceSelection {
         return (0..<count).map { brain[($0 * 2 + 1) * brain.count / (2 * count)] }
     }
 
+    /// At most `count` of `slices` (ascending), evenly spaced and including the first and the last.
+    static func evenlySpaced(_ slices: [Int], count: Int) -> [Int] {
+        guard slices.count > count else { return slices }
+        precondition(count > 1, "an evenly spaced selection needs room for the first and the last")
+        return (0..<count).map { slices[$0 * (slices.count - 1) / (count - 1)] }
+    }
+
     /// Slices with any brain signal (FLAIR or T1ce above 0); all slices when nothing is above 0.
     static func brainSlices(of input: ReportInput) -> [Int] {
         let sliceSize = input.dims[0] * input.dims[1]

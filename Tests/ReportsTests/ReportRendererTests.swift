@@ -110,11 +110,20 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
         }
     }
 
-    @Test func perSlicePagesForEveryTumourSlice() throws {
-        let images = try ReportRenderer().render(syntheticStudy())
-        // Slices z 3 and 4 hold tumour: pages "slice 4 of 8" and "slice 5 of 8", named as titled.
-        #expect(images.keys.sorted() == ["overview.png", "slice_004.png", "slice_005.png"])
-        #expect(ReportRenderer.sliceFileName(1234) == "slice_1235.png")
+    /// One document: the overview and a montage of every slice with tumour (z 3 and 4 here,
+    /// captioned as viewers number them).
+    @Test func montageOfEveryTumourSlice() throws {
+        let renderer = ReportRenderer()
+        #expect(try renderer.render(syntheticStudy()).keys.sorted() == ["montage.png", "overview.png"])
+        let montage = try #require(renderer.montageSheet(try PreparedStudy(syntheticStudy())))
+        #expect(montage.title == "synthetic-001  all 2 slices with tumour")
+        #expect(montage.pairs.map(\.caption) == ["slice 4 of 8 (z 3)", "slice 5 of 8 (z 4)"])
+    }
+
+    /// Past the limit the montage keeps evenly spaced slices, the first and the last among them.
+    @Test func montageOfALargeTumourIsEvenlySpaced() {
+        #expect(SliceSelection.evenlySpaced(Array(10..<20), count: 4) == [10, 13, 16, 19])
+        #expect(SliceSelection.evenlySpaced([2, 5, 9], count: 4) == [2, 5, 9])
     }
 
     @Test func defaultRasOrientationIsRadiological() throws {
@@ -173,7 +182,7 @@ func overlayCentroid(_ input: ReportInput) throws -> (x: Double, y: Double, tile
         let folder = FileManager.default.temporaryDirectory.path + "/reports-\(UInt32.random(in: 0...UInt32.max))/report"
         defer { try? FileManager.default.removeItem(atPath: folder + "/..") }
         let paths = try ReportRenderer().write(syntheticStudy(), to: folder)
-        #expect(paths == ["overview.png", "slice_004.png", "slice_005.png"].map { folder + "/" + $0 })
+        #expect(paths == ["overview.png", "montage.png"].map { folder + "/" + $0 })
         for path in paths { _ = try PNGImage.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) }
     }
 

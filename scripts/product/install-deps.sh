@@ -4,9 +4,10 @@ set -euo pipefail
 # mesa-vulkan-drivers (lavapipe) lets the Vulkan tests run without a GPU; systemd brings
 # systemd-analyze for checking the unit; strace and time run the fault-injection campaign
 # (scripts/dev/fault-campaign.sh); dpkg-dev and lintian build and check the Debian package
-# (scripts/product/build-deb.sh, test-deb.sh).
+# (scripts/product/build-deb.sh, test-deb.sh); slurm-wlm and munge run the Slurm array test
+# (scripts/dev/test-slurm.sh).
 packages=(libnifti-dev libopenblas-dev libpng-dev libsystemd-dev zlib1g-dev pkg-config libvulkan-dev mesa-vulkan-drivers systemd
-          strace time dpkg-dev lintian)
+          strace time dpkg-dev lintian slurm-wlm munge)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,7 +14,9 @@ struct Watch: ParsableCommand {
         abstract: "Run the inbox daemon: segment every study dropped into the inbox, publish to the outbox.",
         discussion: """
             Meant to run under systemd (Type=notify): logs go to the journal, READY=1, STATUS= and \
-            WATCHDOG=1 are sent, SIGTERM stops cleanly (exit 0). Exit status 78: unusable configuration \
+            WATCHDOG=1 are sent, SIGTERM stops cleanly (exit 0). SIGHUP (systemctl reload) reads the \
+            config again and applies its model, GAN, device and post-processing to the studies that \
+            start from then on; other settings need a restart. Exit status 78: unusable configuration \
             (no restart); 75: the inbox was removed, moved or unmounted (systemd restarts the service).
             """)
 
@@ -39,9 +41,19 @@ struct Watch: ParsableCommand {
         } catch {
             reportConfigProblems([ConfigProblem("model \(settings.model) on device \(settings.device): \(error)")])
         }
+        let logger = Logger(label: "ganet-seg")
         let daemon = InboxDaemon(config: settings, processor: processor,
-                                 software: GanetSeg.software.description, logger: Logger(label: "ganet-seg"),
-                                 notifier: ServiceNotifier(environment: environment))
+                                 software: GanetSeg.software.description, logger: logger,
+                                 notifier: ServiceNotifier(environment: environment)) { [config] in
+            let fresh = try DaemonConfig.load(path: config, environment: environment)
+            let problems = fresh.modelProblems()
+            guard problems.isEmpty else { throw ConfigError(problems: problems) }
+            if fresh.differsOutsideProcessing(from: settings) {
+                logger.warning("reload: settings other than the model, GAN, device and post-processing take effect at the next restart")
+            }
+            logger.notice("reload: model \(fresh.model) on device \(fresh.device)")
+            return try SegmenterProcessor(config: fresh, software: GanetSeg.software, environment: environment)
+        }
         do { try daemon.runUntilSignalled() } catch let error as ConfigError {
             reportConfigProblems(error.problems)
         } catch let error as WatcherStopped {

@@ -62,6 +62,51 @@ import Platform
         if exit == .exited(0) { try? FileManager.default.removeItem(atPath: fixture.root) }
     }
 
+    /// SIGHUP (`systemctl reload`) reads the config again: a model that does not load leaves the
+    /// running one in place, and a good one serves every study that starts afterwards; the daemon
+    /// answers each reload with RELOADING=1 then READY=1 and never stops.
+    @Test func reloadSwitchesTheModelForTheStudiesThatFollow() throws {
+        let binary = try daemonBinary()
+        let (fixture, configFile, firstSHA256) = try prepareSpool("e2e-reload")
+        let first = fixture.root + "/" + tinyModelFileName, second = fixture.root + "/second.safetensors"
+        let secondSHA256 = try writeTinyModel(to: second, seed: 8)
+        let config = try String(contentsOfFile: configFile, encoding: .utf8)
+        let notify = try NotifyListener()
+        let daemon = try DaemonProcess(binary: binary, config: configFile, notifySocket: notify.path,
+                                       log: fixture.root + "/daemon.log")
+        defer { daemon.kill() }
+        try #require(notify.waitFor("READY=1", within: 30) != nil, "READY=1 never arrived\n\(daemon.logTail)")
+
+        /// Points the config at `model`, reloads, and waits for the daemon to be ready again.
+        func reload(to model: String) throws {
+            try config.replacingOccurrences(of: first, with: model).write(toFile: configFile, atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            try #require(notify.waitFor("RELOADING=1", within: 30) != nil, "no RELOADING=1\n\(daemon.logTail)")
+            try #require(notify.waitFor("READY=1", within: 30) != nil, "no READY=1 after the reload\n\(daemon.logTail)")
+        }
+        /// Drops a phantom and returns the sha256 of the model its metrics.json names.
+        func segmentedWith(seed: UInt64) throws -> String? {
+            let phantom = try phantomGenerator.get().make(seed: seed, index: 1, shape: [48, 48, 12], normal: false)
+            try phantom.write(into: fixture.staging)
+            try fixture.moveIn(phantom.id)
+            let metrics = fixture.root + "/outbox/" + phantom.id + "/metrics.json"
+            try #require(eventually(within: 60) { exists(metrics) }, "not published\n\(daemon.logTail)")
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any]
+            return (document?["model"] as? [String: Any])?["sha256"] as? String
+        }
+
+        try reload(to: fixture.root + "/missing.safetensors")
+        #expect(daemon.logTail.contains("reload failed; the running configuration stays"), "\(daemon.logTail)")
+        #expect(try segmentedWith(seed: 11) == firstSHA256)
+        try reload(to: second)
+        #expect(daemon.logTail.contains("reloaded"), "\(daemon.logTail)")
+        #expect(try segmentedWith(seed: 12) == secondSHA256)
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(within: 30) == .exited(0), "\(daemon.logTail)")
+        #expect(fixture.list("failed").isEmpty && fixture.list("work").isEmpty)
+    }
+
     /// A model file that does not load is a configuration problem: exit 78 (the unit's
     /// RestartPreventExitStatus) with the reason, not a restart loop.
     @Test func modelThatDoesNotLoadExitsWithTheConfigStatus() throws {
@@ -171,10 +216,10 @@ let tinyModelFileName = "tiny-unet.safetensors"
 
 /// Writes a U-Net with tiny widths and random weights to `path`, with the metadata that lets
 /// `SegmentationModel.load` rebuild the architecture; returns the file's sha256.
-func writeTinyModel(to path: String) throws -> String {
+func writeTinyModel(to path: String, seed: UInt64 = 7) throws -> String {
     let configuration = UNetConfiguration(widths: [4, 8], bottleneck: 8)
     let backend = CPUBackend()
-    let network = UNet(configuration, backend: backend, seed: 7)
+    let network = UNet(configuration, backend: backend, seed: seed)
     try SafeTensors.write(network.exportWeights(backend: backend), as: .f32, metadata: configuration.metadata, to: path)
     return try SafeTensors.read(path: path).sha256
 }

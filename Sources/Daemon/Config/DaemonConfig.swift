@@ -128,6 +128,8 @@ public struct ConfigProblem: Error, Equatable, Sendable, CustomStringConvertible
 public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     public var problems: [ConfigProblem]
     public var description: String { problems.map(\.description).joined(separator: "; ") }
+
+    public init(problems: [ConfigProblem]) { self.problems = problems }
 }
 
 private func readConfigFile(_ path: String) throws(ConfigProblem) -> String {

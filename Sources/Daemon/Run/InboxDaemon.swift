@@ -4,7 +4,7 @@ import Synchronization
 
 /// The inbox daemon: recovers what a previous run left, watches the inbox, runs studies through a
 /// `StudyProcessor` on worker threads, publishes or fails them, and keeps systemd informed
-/// (READY=1, STATUS=, WATCHDOG=1, STOPPING=1).
+/// (READY=1, STATUS=, WATCHDOG=1, RELOADING=1, STOPPING=1).
 ///
 /// ```swift
 /// let daemon = InboxDaemon(config: config, processor: segmenter, software: "ganet-seg 1.0",
@@ -20,24 +20,50 @@ public final class InboxDaemon: Sendable {
     private let status: DaemonStatus
     private let inFlight = InFlight()
     private let runner: StudyRunner
+    private let processors: ProcessorSlot
+    private let makeProcessor: MakeProcessor?
     private let stopRequested = Condition(false)
     private let watcherFailed = Mutex(false)
 
     /// Idle workers check in this often; the supervisor ticks at least this often.
     private static let tickSeconds = 0.5
 
+    /// Makes the processor anew for `reload` (the config file read again); throws to keep the running one.
+    public typealias MakeProcessor = @Sendable () throws -> any StudyProcessor
+
     /// - Parameters:
     ///   - software: name and version written into error.json ("ganet-seg 0.1.0").
     ///   - notifier: where sd_notify messages go; `ServiceNotifier(environment:)` under systemd.
+    ///   - makeProcessor: what `reload` (SIGHUP, `systemctl reload`) builds the next processor with;
+    ///     without it a reload only logs that it has nothing to do.
     public init(config: DaemonConfig, processor: any StudyProcessor, software: String, logger: Logger,
-                notifier: ServiceNotifier) {
+                notifier: ServiceNotifier, makeProcessor: MakeProcessor? = nil) {
         self.config = config
         spool = Spool(config)
         self.logger = logger
         self.notifier = notifier
+        self.makeProcessor = makeProcessor
         status = DaemonStatus(workers: config.concurrency)
-        runner = StudyRunner(config: config, spool: spool, processor: processor, software: software, queue: queue,
+        processors = ProcessorSlot(processor)
+        runner = StudyRunner(config: config, spool: spool, processors: processors, software: software, queue: queue,
                              status: status, inFlight: inFlight, logger: logger)
+    }
+
+    /// Builds a new processor and runs every study that starts from now on through it (what
+    /// `systemctl reload` does: a changed model, GAN, device or post-processing without a restart).
+    /// Studies in progress finish with the processor they started with; nothing is dropped. When
+    /// the new processor cannot be made (a model that does not load), the running one stays and
+    /// the error is logged. Callable from any thread.
+    public func reload() {
+        guard let makeProcessor else { return logger.notice("reload: nothing to reload") }
+        notifier.send(["RELOADING=1", "MONOTONIC_USEC=\(Int(monotonicSeconds() * 1_000_000))", "STATUS=reloading"])
+        defer { notifier.send(["READY=1", "STATUS=" + statusLine()]) }
+        do {
+            processors.replace(with: try makeProcessor())
+            logger.notice("reloaded: studies from now on use the new configuration")
+        } catch {
+            logger.error("reload failed; the running configuration stays: \(error)")
+        }
     }
 
     /// Runs until `requestStop`: checks the directories, recovers studies left in work/, starts the

@@ -8,7 +8,7 @@ import Platform
 struct StudyRunner: Sendable {
     let config: DaemonConfig
     let spool: Spool
-    let processor: any StudyProcessor
+    let processors: ProcessorSlot
     let software: String
     let queue: JobQueue
     let status: DaemonStatus
@@ -88,7 +88,7 @@ struct StudyRunner: Sendable {
             inFlight.begin(worker, InFlight.Study(name: name, input: input, temporary: output))
             defer { inFlight.end(worker) }
             logger.info("processing", metadata: [LogKey.stage: "process", "attempt": "\(attempts)"])
-            let result = Result(catching: { try processor.process(studyAt: input, into: output) { status.progress(worker, $0) } })
+            let result = Result(catching: { try processors.current.process(studyAt: input, into: output) { status.progress(worker, $0) } })
             // From here on a stop waits for this study; if it came first, the study is not ours.
             guard inFlight.startPublishing(worker) else {
                 logger.notice("abandoned at shutdown")

@@ -94,6 +94,28 @@ import Volumes
         #expect(!columns.isEmpty && columns.allSatisfy { $0 > w / 2 })
     }
 
+    /// The axial head tilted about the left-right axis (its voxels unchanged, only the header
+    /// rotated): shown as its untilted twin, slice for slice; past 15 degrees the first page warns.
+    @Test(arguments: [10.0, 25.0])
+    func anObliqueStudyIsShownOnTheNearestGrid(degrees: Double) throws {
+        let root = try temporaryFolder("orientation")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (image, labels) = Self.head()
+        let (c, s) = (cos(degrees * .pi / 180), sin(degrees * .pi / 180))
+        // Rotation about x applied to the axial affine's y (posterior) and z (superior) columns.
+        let tilted: [[Double]] = [[-1, 0, 0, 23], [0, -c, -2 * s, 19], [0, -s, 2 * c, 0]]
+        let axial = try Self.writeStudy(in: root, id: "Axial", dims: Self.dims, affine: Self.axialAffine, image: image, labels: labels)
+        let oblique = try Self.writeStudy(in: root, id: "Oblique", dims: Self.dims, affine: tilted, image: image, labels: labels)
+        #expect(abs(oblique.geometry.obliquityDegrees - degrees) < 0.01)
+        let a = ReportInput(study: axial, labels: axial.groundTruth!.voxels.map { UInt8($0) })
+        let o = ReportInput(study: oblique, labels: oblique.groundTruth!.voxels.map { UInt8($0) })
+        #expect(o.dims == a.dims && o.flair == a.flair && o.labels == a.labels && o.storedSlices == .same)
+        let (tilesA, tilesO) = (try PreparedStudy(a).tiles(longSide: 96), try PreparedStudy(o).tiles(longSide: 96))
+        for z in 0..<Self.dims[2] { #expect(tilesA.render(z: z) == tilesO.render(z: z), "z \(z)") }
+        #expect(o.notes == (degrees > 15 ? ["WARNING: oblique by 25 degrees to the patient's axes; segmented and shown on "
+                                            + "the nearest axis-aligned grid, not resampled, so the anatomy appears tilted"] : []))
+    }
+
     /// Past 15 degrees of obliquity the acquisition is named in the report's and metrics.json's warnings.
     @Test func strongObliquityIsWarnedAbout() {
         func geometry(degrees: Double) -> Geometry {

@@ -49,13 +49,15 @@ struct TrainingArguments: ParsableArguments {
     }
 
     /// Every study folder of `data`, loaded and made into `T`, split by `seed` into training and
-    /// validation (at least one held out when there are two or more), with a progress bar.
+    /// validation (at least one held out when there are two or more and the fraction is not 0), with a
+    /// progress bar.
     func loadSplit<T>(_ data: String, _ make: (Study) throws -> T) throws -> (train: [T], validation: [T]) {
         let folders = try studyFolders(in: data)
         guard !folders.isEmpty else { throw InputError("\(data): no study folders") }
         var rng = RandomSource(seed: seed)
         let order = folders.shuffled(using: &rng)
-        let held = folders.count > 1 ? max(1, Int((Double(folders.count) * validationFraction).rounded())) : 0
+        let held = validationFraction > 0 && folders.count > 1
+            ? max(1, Int((Double(folders.count) * validationFraction).rounded())) : 0
         let progress = Progress(total: folders.count, label: "preprocess", unit: " studies")
         var train: [T] = [], validation: [T] = []
         for (i, path) in order.enumerated() {

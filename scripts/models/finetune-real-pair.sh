@@ -4,7 +4,8 @@
 # algorithm-consensus labels), mixed half and half with ICBM152 phantoms so that phantom accuracy
 # is kept. The real study is copied into WORKDIR/data six times under other ids (train samples
 # studies uniformly, so six copies beside six phantoms make half the drawn slices real); nothing is
-# written into the repository. BraTS-GLI-00001-000 stays held out.
+# written into the repository. One of the twelve is held for the per-epoch validation Dice, which
+# selects nothing (--keep last). BraTS-GLI-00001-000 stays held out.
 # About 15 minutes on a 2-core machine (4 epochs of 320 patches), then the real-scan evaluation.
 # Usage: bash scripts/models/finetune-real-pair.sh [WORKDIR] [START_MODEL] [TRAIN_OPTIONS...]
 set -euo pipefail
@@ -26,7 +27,7 @@ for copy in 1 2 3 4 5 6; do
   mkdir -p "$data/$id"
   for m in t1 t1ce t2 flair seg; do cp "$pair/TCGA-FG-6692_$m.nii.gz" "$data/$id/${id}_$m.nii.gz"; done
 done
-$bin train --data "$data" --validation-fraction 0 --initial-weights "$start" \
+$bin train --data "$data" --validation-fraction 0.08 --initial-weights "$start" \
   --output "$work/unet.safetensors" --keep last --epochs 4 --samples-per-epoch 320 --batch-size 8 \
   --lr 5e-5 --seed 31 --device cpu --weights-type f16 \
   --data-description "synthesis from TCGA-FG-6692, BRATS 2013 pat0001-0006, SRI24 + transplanted tumours, ICBM152 phantoms; fine-tuned on the real TCGA-FG-6692 and ICBM152 phantoms" "$@"

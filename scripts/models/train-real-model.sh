@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces the default model (models/ganet-seg-unet.safetensors): the phantom-trained U-Net
+# Reproduces the synthesis stage (models/ganet-seg-unet-synthesis.safetensors), the start of the default
+# model (scripts/models/finetune-real-pair.sh fine-tunes it on the real pair): the phantom-trained U-Net
 # (models/ganet-seg-unet-phantoms.safetensors, from scripts/models/train-default-model.sh) fine-tuned on
 # studies synthesised on the fly from real anatomy (train --synthesis-from; nothing is written to disk).
 #

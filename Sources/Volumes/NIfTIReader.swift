@@ -111,9 +111,17 @@ public struct NIfTIReader: Sendable {
         else {
             throw VolumeError.invalidDimensions(path: path, dims: reported)
         }
-        // A 1D or 2D image is a volume with unit sizes in the missing directions.
+        // Every measurement (volumes in mL, distances in mm, the report's scale) needs a voxel size.
+        let p = header.pixdim
+        let voxelSize = [p.1, p.2, p.3].prefix(min(rank, 3)).map(Double.init)
+        guard voxelSize.allSatisfy({ $0.isFinite && $0 != 0 }) else {
+            throw VolumeError.invalidVoxelSize(path: path, pixdim: voxelSize)
+        }
+        // A 1D or 2D image is a volume with unit sizes (and 1 mm voxels) in the missing directions.
         if rank < 3 {
             for axis in (rank + 1)...3 { setDim(&header, axis, 1) }
+            if rank < 2 { header.pixdim.2 = 1 }
+            header.pixdim.3 = 1
         }
         header.dim.0 = 3
         let sizes = (1...3).map { Int(dimValue(header, $0)) }

@@ -16,6 +16,7 @@ public enum VolumeError: CategorizedError, Equatable, Sendable {
     case wrongMagic(path: String, magic: String)
     case unsupportedDatatype(path: String, code: Int16)
     case invalidDimensions(path: String, dims: [Int])
+    case invalidVoxelSize(path: String, pixdim: [Double])
     case tooLarge(path: String, voxels: Int, bytes: Int, limits: ReadLimits)
     case invalidVoxelOffset(path: String, offset: Float)
     case truncatedData(path: String, expectedBytes: Int, readBytes: Int)
@@ -47,6 +48,8 @@ public enum VolumeError: CategorizedError, Equatable, Sendable {
             "\(p): unsupported datatype code \(code) (supported: uint8, int8, int16, uint16, int32, float32, float64)"
         case .invalidDimensions(let p, let dims):
             "\(p): invalid dimensions \(dims) (need a 3D volume, every size >= 1, a single time point)"
+        case .invalidVoxelSize(let p, let pixdim):
+            "\(p): invalid voxel size \(pixdim) (pixdim 1-3 must be non-zero, finite millimetres)"
         case .tooLarge(let p, let voxels, let bytes, let limits):
             "\(p): too large: \(voxels) voxels, \(bytes) bytes (limits: \(limits.maxVoxels) voxels, \(limits.maxBytes) bytes)"
         case .invalidVoxelOffset(let p, let offset):

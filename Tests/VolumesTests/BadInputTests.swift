@@ -133,6 +133,22 @@ import Testing
         expectError(path, .invalidDimensions(path: path, dims: [3, -4, 3]))
     }
 
+    /// A zero or non-finite voxel size (pixdim 1-3, bytes 80-91) leaves nothing measurable: refused
+    /// at the header, before any voxel is read.
+    /// (The fixture's voxel is 0.9 x 1.1 x 2.5 mm, as float32.)
+    @Test(arguments: [(80, Float(0), [0, Double(Float(1.1)), 2.5]), (88, Float.nan, [Double(Float(0.9)), Double(Float(1.1)), .nan])])
+    func voxelSizeMustBeMeasurable(offset: Int, value: Float, expected: [Double]) throws {
+        var bytes = try validBytes()
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.replaceSubrange(offset..<offset + 4, with: $0) }
+        let path = try write(bytes, "pixdim-\(offset).nii")
+        #expect {
+            try NIfTIReader().read(path: path)
+        } throws: { error in
+            guard case .invalidVoxelSize(let p, let pixdim)? = error as? VolumeError else { return false }
+            return p == path && pixdim.count == 3 && zip(pixdim, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        }
+    }
+
     @Test func timeSeriesIsRefused() throws {
         var bytes = try validBytes()
         withUnsafeBytes(of: Int16(4).littleEndian) { bytes.replaceSubrange(40..<42, with: $0) }

@@ -52,7 +52,7 @@ let package = Package(
         // Reports and the study pipeline (discover, validate, preprocess, predict, write).
         .target(name: "Reports", dependencies: ["CPNG", "Platform"]),
         .target(name: "Pipeline", dependencies: ["Volumes", "Reports", "Metrics", "Networks", "Compute", "Platform"]),
-        .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness", "Synthesis", "Volumes", "Platform"]),
+        .target(name: "Training", dependencies: ["Pipeline", "Networks", "Compute", "Randomness", "Synthesis", "Volumes", "Metrics", "Platform"]),
 
         // The inbox service: watch, claim, process, publish; journald and sd_notify.
         .target(name: "Daemon", dependencies: [

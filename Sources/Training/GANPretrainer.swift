@@ -1,6 +1,7 @@
 import Compute
 import FoundationEssentials
 import Glibc
+import Metrics
 import Networks
 import Pipeline
 import Platform
@@ -38,9 +39,25 @@ public struct GANEpochReport: Codable, Sendable, Equatable {
     public var seconds: Double
     /// Mean L1 under the mask on the fixed validation patches and masks (the early-stopping criterion).
     public var validationReconstruction: Double?
+    /// The discriminator's loss on the validation patches (real 1, completed 0): ln 2 (0.693) is chance.
+    public var validationDiscriminatorLoss: Double? = nil
+    /// How well the discriminator tells real from completed on the validation patches (AUROC over
+    /// its cells that see part of a hole): 0.5 is chance.
+    public var validationAUROC: Double? = nil
 
     /// What early stopping compares: the validation loss, or the training reconstruction without validation.
     public var criterion: Double { validationReconstruction ?? reconstruction }
+}
+
+/// What the held-out patches say after an epoch (see `GANPretrainer.validate`).
+public struct GANValidation: Sendable, Equatable {
+    /// Mean L1 under the mask (the early-stopping criterion).
+    public var reconstruction: Double
+    /// The discriminator's loss, real 1 and completed 0: ln 2 is chance.
+    public var discriminatorLoss: Double
+    /// AUROC of the discriminator's verdicts, real above completed, on cells that see a hole; nil
+    /// when no cell does.
+    public var discriminatorAUROC: Double?
 }
 
 /// The generator's reconstruction loss: mean L1 under the mask plus mean L1 outside it,
@@ -151,16 +168,47 @@ public final class GANPretrainer {
         return Double(backend.scalar(loss.value))
     }
 
-    /// Mean L1 under the mask of the generator's inpainting over fixed batches (no training).
-    public func validate(_ batches: [(images: Tensor, masks: Tensor)]) -> Double {
-        var sum = 0.0
+    /// What fixed held-out batches say (no training): the generator's mean L1 under the mask, and
+    /// whether the discriminator tells real patches from completed ones, by its loss and by the
+    /// AUROC of its verdicts on the cells that see part of a hole (elsewhere real and completed are
+    /// the same pixels).
+    public func validate(_ batches: [(images: Tensor, masks: Tensor)]) -> GANValidation {
+        var (reconstruction, discriminatorLoss) = (0.0, 0.0)
+        var (real, completed) = ([Double](), [Double]())
         for batch in batches {
             let g = Graph(backend: backend, recording: false)
-            let (x, m) = (g.constant(batch.images), g.constant(batch.masks))
-            let inpainted = gan.generator(g, occluded: Inpainting.occlude(g, image: x, mask: m), mask: m)
-            sum += Double(backend.scalar(InpaintingReconstructionLoss()(g, inpainted: inpainted, target: x, mask: m).hole.value))
+            let (x, m, occluded, inpainted, filled) = inpaint(g, images: batch.images, masks: batch.masks)
+            reconstruction += Double(backend.scalar(InpaintingReconstructionLoss()(g, inpainted: inpainted, target: x, mask: m).hole.value))
+            let realLogits = gan.discriminator.logits(g, occluded: occluded, candidate: x)
+            let fakeLogits = gan.discriminator.logits(g, occluded: occluded, candidate: filled)
+            let loss = g.affine(g.add(g.mean(g.softplus(g.affine(realLogits, scale: -1))), g.mean(g.softplus(fakeLogits))), scale: 0.5)
+            discriminatorLoss += Double(backend.scalar(loss.value))
+            let seesHole = Self.cellsSeeingHoles(backend.download(batch.masks), masks: batch.masks.shape, cells: realLogits.shape)
+            let (r, f) = (backend.download(realLogits.value), backend.download(fakeLogits.value))
+            for i in seesHole.indices where seesHole[i] {
+                real.append(Double(r[i]))
+                completed.append(Double(f[i]))
+            }
         }
-        return batches.isEmpty ? .nan : sum / Double(batches.count)
+        let n = Double(max(batches.count, 1))
+        return GANValidation(reconstruction: batches.isEmpty ? .nan : reconstruction / n,
+                             discriminatorLoss: batches.isEmpty ? .nan : discriminatorLoss / n,
+                             discriminatorAUROC: areaUnderROC(positives: real, negatives: completed))
+    }
+
+    /// For each discriminator cell (`cells`: `[N, 1, rows, cols]`), whether its share of the patch
+    /// (`masks`: `[N, 1, P, P]`, the grid split evenly) holds any occluded pixel.
+    static func cellsSeeingHoles(_ mask: [Float], masks: Shape, cells: Shape) -> [Bool] {
+        let (size, rows, cols) = (masks.h, cells.h, cells.w)
+        var sees = [Bool](repeating: false, count: cells.n * rows * cols)
+        for n in 0..<cells.n {
+            for y in 0..<size {
+                for x in 0..<masks.w where mask[(n * size + y) * masks.w + x] > 0 {
+                    sees[(n * rows + y * rows / size) * cols + x * cols / masks.w] = true
+                }
+            }
+        }
+        return sees
     }
 
     // MARK: Data
@@ -233,11 +281,17 @@ public final class GANPretrainer {
                 onStep(k + 1, steps, losses.total)
             }
             let n = Double(steps)
-            let report = GANEpochReport(
+            var report = GANEpochReport(
                 epoch: epoch + 1, generatorLoss: sums.0 / n, adversarial: sums.1 / n, reconstruction: sums.2 / n,
                 discriminatorLoss: discriminator.1 > 0 ? discriminator.0 / Double(discriminator.1) : nil,
                 learningRate: lr, seconds: stopwatch.total,
-                validationReconstruction: validationSet.isEmpty ? nil : validate(validationSet))
+                validationReconstruction: nil)
+            if !validationSet.isEmpty {
+                let validation = validate(validationSet)
+                report.validationReconstruction = validation.reconstruction
+                report.validationDiscriminatorLoss = validation.discriminatorLoss
+                report.validationAUROC = validation.discriminatorAUROC
+            }
             let improved = best.map { report.criterion < $0 } ?? true
             completedEpochs += 1
             history.append(report)

@@ -85,7 +85,9 @@ struct PretrainGAN: ParsableCommand {
                 // A failed device gave meaningless numbers this epoch: stop before saving any of them.
                 try backend.synchronize()
                 let d = report.discriminatorLoss.map { " D \(format($0, 4))" } ?? ""
-                let v = report.validationReconstruction.map { " val L1 \(format($0, 4))" } ?? ""
+                let v = (report.validationReconstruction.map { " val L1 \(format($0, 4))" } ?? "")
+                    + (report.validationDiscriminatorLoss.map { " val D \(format($0, 4)) (chance 0.6931)" } ?? "")
+                    + (report.validationAUROC.map { " val D AUROC \(format($0, 3))" } ?? "")
                 log("epoch \(report.epoch)/\(common.epochs) G \(format(report.generatorLoss, 4)) (adv \(format(report.adversarial, 4)), L1 \(format(report.reconstruction, 4)))\(d) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)\(improved ? " (best)" : "")")
                 try appendLine(try jsonLine(report), to: runLog)
                 if improved {

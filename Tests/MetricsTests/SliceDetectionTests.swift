@@ -35,3 +35,28 @@ import Testing
         #expect(SliceDetection.tumourSlices(labels, dims: [2, 1, 3]) == [false, true, true])
     }
 }
+
+@Suite struct AreaUnderROCTests {
+    /// By hand: of the 9 pairs, 0.9 and 0.8 beat all three negatives (6), 0.4 beats 0.1 and ties
+    /// 0.4 (1.5): 7.5 / 9.
+    @Test func countsPairsWithTiesAsHalf() {
+        #expect(areaUnderROC(positives: [0.9, 0.8, 0.4], negatives: [0.5, 0.4, 0.1]) == 7.5 / 9)
+        #expect(areaUnderROC(positives: [1, 2], negatives: [0]) == 1)
+        #expect(areaUnderROC(positives: [0], negatives: [1, 2]) == 0)
+        #expect(areaUnderROC(positives: [3, 3], negatives: [3]) == 0.5)
+        #expect(areaUnderROC(positives: [], negatives: [1]) == nil)
+    }
+
+    /// Against the direct count over all pairs on seeded random scores with many ties.
+    @Test func matchesTheDirectCount() {
+        var state: UInt64 = 12345
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double((state >> 33) % 20) / 20
+        }
+        let positives = (0..<200).map { _ in next() }, negatives = (0..<150).map { _ in next() * 0.8 }
+        var wins = 0.0
+        for p in positives { for n in negatives { wins += p > n ? 1 : p == n ? 0.5 : 0 } }
+        #expect(abs(areaUnderROC(positives: positives, negatives: negatives)! - wins / 30000) < 1e-12)
+    }
+}

@@ -9,19 +9,21 @@ final class Progress {
     private let label: String
     /// " steps", " studies"; nil for a percentage.
     private let unit: String?
-    private let stopwatch = Stopwatch()
+    private let stopwatch: Stopwatch
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var done = 0
 
-    /// `total` steps of `unit` (" steps", " studies"), shown as done/total with steps per second.
-    convenience init(total: Int, label: String, unit: String = "") {
-        self.init(total: total, label: label, unit: Optional(unit))
+    /// `total` steps of `unit` (" steps", " studies"), shown as done/total with steps per second;
+    /// the rate counts from `since` (default: now) when the work began before the bar is made.
+    convenience init(total: Int, label: String, unit: String = "", since: Stopwatch = Stopwatch()) {
+        self.init(total: total, label: label, unit: Optional(unit), since: since)
     }
 
-    private init(total: Int, label: String, unit: String?) {
+    private init(total: Int, label: String, unit: String?, since: Stopwatch = Stopwatch()) {
         self.total = total
         self.label = label
         self.unit = unit
+        stopwatch = since
     }
 
     /// Work measured in percent (a study's stages), shown as a percentage without a rate.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Devices
 import Networks
 import Pipeline
+import Platform
 import Randomness
 import Training
 
@@ -72,9 +73,13 @@ struct TrainingArguments: ParsableArguments {
     /// A progress bar per epoch for a trainer's `onStep(done, total, loss)`, labelled by `detail`.
     func epochProgress(completedEpochs: @escaping () -> Int, detail: @escaping (Double) -> String) -> (Int, Int, Double) -> Void {
         var bar: Progress?
+        // The bar is made when the first step reports, after it ran: its rate counts from the end
+        // of the previous epoch (or the start), not from the first step's end.
+        var epochStart = Stopwatch()
         return { done, total, loss in
-            if done == 1 { bar = Progress(total: total, label: "epoch \(completedEpochs() + 1)", unit: " steps") }
+            if done == 1 { bar = Progress(total: total, label: "epoch \(completedEpochs() + 1)", unit: " steps", since: epochStart) }
             bar?.advance(detail: detail(loss))
+            if done == total { epochStart = Stopwatch() }
         }
     }
 

@@ -162,10 +162,15 @@ public final class GANPretrainer {
         let (x, _, occluded, _, completed) = inpaint(g, images: images, masks: masks)
         let real = gan.discriminator.logits(g, occluded: occluded, candidate: x)
         let fake = gan.discriminator.logits(g, occluded: occluded, candidate: completed)
-        // BCE(real, 1) = softplus(-z); BCE(fake, 0) = -log(1 - sigmoid(z)) = softplus(z).
-        let loss = g.affine(g.add(g.mean(g.softplus(g.affine(real, scale: -1))), g.mean(g.softplus(fake))), scale: 0.5)
+        let loss = discriminatorLoss(g, real: real, completed: fake)
         discriminatorOptimizer.step(g.backward(loss), learningRate: learningRate)
         return Double(backend.scalar(loss.value))
+    }
+
+    /// The discriminator's loss on logits of real (target 1) and completed (target 0) images:
+    /// BCE(real, 1) = softplus(-z), BCE(completed, 0) = -log(1 - sigmoid(z)) = softplus(z), averaged.
+    private func discriminatorLoss(_ g: Graph, real: Variable, completed: Variable) -> Variable {
+        g.affine(g.add(g.mean(g.softplus(g.affine(real, scale: -1))), g.mean(g.softplus(completed))), scale: 0.5)
     }
 
     /// What fixed held-out batches say (no training): the generator's mean L1 under the mask, and
@@ -173,7 +178,7 @@ public final class GANPretrainer {
     /// AUROC of its verdicts on the cells that see part of a hole (elsewhere real and completed are
     /// the same pixels).
     public func validate(_ batches: [(images: Tensor, masks: Tensor)]) -> GANValidation {
-        var (reconstruction, discriminatorLoss) = (0.0, 0.0)
+        var (reconstruction, discrimination) = (0.0, 0.0)
         var (real, completed) = ([Double](), [Double]())
         for batch in batches {
             let g = Graph(backend: backend, recording: false)
@@ -181,8 +186,7 @@ public final class GANPretrainer {
             reconstruction += Double(backend.scalar(InpaintingReconstructionLoss()(g, inpainted: inpainted, target: x, mask: m).hole.value))
             let realLogits = gan.discriminator.logits(g, occluded: occluded, candidate: x)
             let fakeLogits = gan.discriminator.logits(g, occluded: occluded, candidate: filled)
-            let loss = g.affine(g.add(g.mean(g.softplus(g.affine(realLogits, scale: -1))), g.mean(g.softplus(fakeLogits))), scale: 0.5)
-            discriminatorLoss += Double(backend.scalar(loss.value))
+            discrimination += Double(backend.scalar(discriminatorLoss(g, real: realLogits, completed: fakeLogits).value))
             let seesHole = Self.cellsSeeingHoles(backend.download(batch.masks), masks: batch.masks.shape, cells: realLogits.shape)
             let (r, f) = (backend.download(realLogits.value), backend.download(fakeLogits.value))
             for i in seesHole.indices where seesHole[i] {
@@ -192,7 +196,7 @@ public final class GANPretrainer {
         }
         let n = Double(max(batches.count, 1))
         return GANValidation(reconstruction: batches.isEmpty ? .nan : reconstruction / n,
-                             discriminatorLoss: batches.isEmpty ? .nan : discriminatorLoss / n,
+                             discriminatorLoss: batches.isEmpty ? .nan : discrimination / n,
                              discriminatorAUROC: areaUnderROC(positives: real, negatives: completed))
     }
 

@@ -124,6 +124,24 @@ public struct ConfigProblem: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String { line.map { "line \($0): \(message)" } ?? message }
 }
 
+extension DaemonConfig {
+    /// The settings a reload applies (model, GAN, device, label convention, post-processing, read
+    /// limits); every other setting takes effect at the next start.
+    public func differsOutsideProcessing(from other: DaemonConfig) -> Bool {
+        var other = other
+        other.model = model
+        other.gan = gan
+        other.anomalyThreshold = anomalyThreshold
+        other.device = device
+        other.labelConvention = labelConvention
+        other.minimumLesionVoxels = minimumLesionVoxels
+        other.minimumLesionFraction = minimumLesionFraction
+        other.maxVoxels = maxVoxels
+        other.maxStudyBytes = maxStudyBytes
+        return other != self
+    }
+}
+
 /// A configuration the daemon cannot start with.
 public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     public var problems: [ConfigProblem]

@@ -29,9 +29,10 @@ public struct AnomalyDetector {
                                progress: (Double) -> Void = { _ in }) throws -> Finding {
         let mapper = AnomalyMapper(model: gan, batchSize: batchSize)
         let windowMap = mapper.map(prepared) { done, total in progress(Double(done) / Double(total) * 0.9) }
-        let map = prepared.toInputGrid(windowMap, background: 0)
-        // The page and the slice scores are axial, in BraTS order, as the report shows the study.
+        // The page and the slice scores are axial, in BraTS order, as the report shows the study;
+        // the written map is on the input grid.
         let axialMap = prepared.toBraTSGrid(windowMap, background: 0)
+        let map = prepared.reorientation.invert(axialMap, dims: study.geometry.dims)
         let shown = AnomalyMapper.reportSlices(prepared, classes: classes, map: windowMap)
         let inpainted = mapper.inpaint(prepared, classes: classes, slices: shown)
         let first = gan.channels[0]

@@ -51,7 +51,11 @@ struct EvaluateDetection: ParsableCommand {
         var tables = try thresholdValues().map { SliceDetection(threshold: $0) }
         for id in ids {
             let volume = try NIfTIReader().read(path: references[id]!)
-            var tumour = SliceDetection.tumourSlices(volume.voxels, dims: volume.geometry.dims)
+            // The scores run over axial slices in BraTS order, as the report shows the study: the
+            // reference is put in the same order, whatever its storage.
+            let order = volume.geometry.toBraTSOrder
+            var tumour = SliceDetection.tumourSlices(order.apply(volume.voxels, dims: volume.geometry.dims),
+                                                     dims: order.rearranged(volume.geometry.dims))
             var slices = scores[id]!.scores
             guard slices.count == tumour.count else {
                 throw InputError("\(scores[id]!.path): \(slices.count) slice scores, the ground truth \(references[id]!) has \(tumour.count) slices")

@@ -26,8 +26,8 @@ public struct MetricsDocument: Codable, Sendable {
 
     /// Slice-level anomaly scores from the discriminator's map (`<id>_anomaly.nii.gz`).
     public struct Anomaly: Codable, Sendable, Equatable {
-        /// Per axial slice of the input grid (z order): the highest anomaly value over the slice's
-        /// brain voxels (0 for slices without brain).
+        /// Per axial slice, inferior to superior (the study in BraTS order, as the report shows it):
+        /// the highest anomaly value over the slice's brain voxels (0 for slices without brain).
         public var sliceScores: [Double]
         /// The highest slice score.
         public var studyScore: Double

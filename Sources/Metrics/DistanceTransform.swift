@@ -85,3 +85,11 @@ enum DistanceTransform {
         }
     }
 }
+
+/// The voxels of a `dims` grid (x fastest, `spacing` in mm) within `millimetres` of a voxel of
+/// `mask` (Euclidean, between voxel centres): `mask` dilated by a ball of that radius.
+public func voxelsWithin(_ millimetres: Double, of mask: [Bool], dims: [Int], spacing: [Double]) -> [Bool] {
+    precondition(dims.count == 3 && mask.count == dims.reduce(1, *) && spacing.count == 3, "mask is not on a 3-D grid of dims")
+    let limit = millimetres * millimetres
+    return DistanceTransform.squared(features: mask, grid: Grid(dims), spacing: spacing).map { $0 <= limit }
+}

@@ -151,6 +151,16 @@ public final class InpaintingGAN {
         discriminator = PatchDiscriminator(configuration, backend: backend, seed: seed &+ 1)
     }
 
+    /// The image with the mask's pixels blanked: `x * (1 - M)` (`M` is 1 where occluded).
+    public static func occlude(_ g: Graph, image: Variable, mask: Variable) -> Variable {
+        g.mul(image, g.affine(mask, scale: -1, shift: 1))
+    }
+
+    /// The completed image: the visible pixels, and the generator's output under the mask, `occluded + M * G`.
+    public static func complete(_ g: Graph, occluded: Variable, mask: Variable, inpainted: Variable) -> Variable {
+        g.add(occluded, g.mul(mask, inpainted))
+    }
+
     /// Every tensor, prefixed, in file order (generator first).
     public func exportWeights(backend: any Backend) -> [NamedTensor] {
         func prefixed(_ tensors: [NamedTensor], _ prefix: String) -> [NamedTensor] {

@@ -1,7 +1,7 @@
 /// The GAN module's report page, `report/anomaly.png`: one row per chosen axial slice, four tiles
 /// each: the original image (the GAN's first modality as the networks see it, preprocessed), the
 /// U-Net's mask over it, the pseudo-healthy inpainting (the mask occluded and filled in by the
-/// generator) and the discriminator's anomaly map as a heat map over the original.
+/// generator) and the anomaly map as a heat map over the original.
 public struct AnomalyPageInput: Sendable {
     public var studyID: String
     public var dims: [Int]
@@ -15,13 +15,16 @@ public struct AnomalyPageInput: Sendable {
     public var labels: [UInt8]
     public var inpainted: [Float]
     public var anomaly: [Float]
+    /// What the colour scale calls the map (e.g. "anomaly (1 - D)").
+    public var anomalyLabel: String
     /// Axial slices to show, top to bottom.
     public var slices: [Int]
     /// As `ReportInput.storedSlices` (set from the report's when drawn).
     public var storedSlices: StoredSlices = .same
 
     public init(studyID: String, dims: [Int], spacing: [Double], orientation: DisplayOrientation, modality: String,
-                original: [Float], labels: [UInt8], inpainted: [Float], anomaly: [Float], slices: [Int]) {
+                original: [Float], labels: [UInt8], inpainted: [Float], anomaly: [Float], anomalyLabel: String,
+                slices: [Int]) {
         self.studyID = studyID
         self.dims = dims
         self.spacing = spacing
@@ -31,6 +34,7 @@ public struct AnomalyPageInput: Sendable {
         self.labels = labels
         self.inpainted = inpainted
         self.anomaly = anomaly
+        self.anomalyLabel = anomalyLabel
         self.slices = slices
     }
 }
@@ -55,19 +59,19 @@ public enum AnomalyPage {
     static let scaleWidth = 256
 
     /// The colour scale's texts, either side of its ramp.
-    private static let scaleTexts = ["anomaly (1 - D)   0", "1"]
+    private static func scaleTexts(_ label: String) -> [String] { ["\(label)   0", "1"] }
 
     /// The colour scale's width: texts, ramp and the gaps between them.
-    private static var scaleTotalWidth: Int {
-        scaleTexts.map { BitmapFont.size(of: $0, scale: Sheet.textScale).width }.reduce(0, +) + scaleWidth + 16
+    private static func scaleTotalWidth(_ label: String) -> Int {
+        scaleTexts(label).map { BitmapFont.size(of: $0, scale: Sheet.textScale).width }.reduce(0, +) + scaleWidth + 16
     }
 
-    /// The colour scale: "anomaly (1 - D)  0 [ramp over mid-grey] 1", left-aligned at `x`.
-    private static func drawScale(on page: inout PNGImage, x: Int, y: Int) {
+    /// The colour scale: "<label>  0 [ramp over mid-grey] 1", left-aligned at `x`.
+    private static func drawScale(_ label: String, on page: inout PNGImage, x: Int, y: Int) {
         let (scale, swatch) = (Sheet.textScale, Sheet.swatch)
         let textY = y + (swatch - BitmapFont.glyphHeight * scale) / 2
         var cursor = x
-        for (k, text) in scaleTexts.enumerated() {
+        for (k, text) in scaleTexts(label).enumerated() {
             page.drawText(text, x: cursor, y: textY, scale: scale, color: Sheet.textColor)
             cursor += BitmapFont.size(of: text, scale: scale).width + 8
             guard k == 0 else { break }
@@ -113,7 +117,8 @@ public enum AnomalyPage {
         let headerHeight = 2 * margin + BitmapFont.glyphHeight * Sheet.titleScale
         let gridWidth = 4 * w + 3 * gap
         let title = "\(input.studyID)  GAN: \(input.modality)"
-        let width = 2 * margin + max(gridWidth, BitmapFont.size(of: title, scale: Sheet.titleScale).width, scaleTotalWidth)
+        let width = 2 * margin + max(gridWidth, BitmapFont.size(of: title, scale: Sheet.titleScale).width,
+                                     scaleTotalWidth(input.anomalyLabel))
         let gridBottom = headerHeight + margin + max(input.slices.count, 1) * (h + captionHeight)
         let height = gridBottom + Sheet.legendHeight + margin
         var page = PNGImage(width: width, height: height, fill: Sheet.pageColor)
@@ -139,7 +144,7 @@ public enum AnomalyPage {
             let captionWidth = BitmapFont.size(of: caption, scale: scale).width
             page.drawText(caption, x: (width - captionWidth) / 2, y: y + h + 8, scale: scale, color: Sheet.textColor)
         }
-        drawScale(on: &page, x: (width - max(gridWidth, scaleTotalWidth)) / 2, y: gridBottom + (Sheet.legendHeight - Sheet.swatch) / 2)
+        drawScale(input.anomalyLabel, on: &page, x: (width - max(gridWidth, scaleTotalWidth(input.anomalyLabel))) / 2, y: gridBottom + (Sheet.legendHeight - Sheet.swatch) / 2)
         return page
     }
 }

@@ -2,18 +2,8 @@ import Compute
 import Networks
 import Pipeline
 
-/// Occlusion and completion as the GAN uses them: `occluded = x * (1 - M)`, and the completed
-/// image keeps the visible pixels and takes the generator's output under the mask,
-/// `occluded + M * G`.
+/// Which of the U-Net's input channels a GAN sees.
 public enum Inpainting {
-    public static func occlude(_ g: Graph, image: Variable, mask: Variable) -> Variable {
-        g.mul(image, g.affine(mask, scale: -1, shift: 1))
-    }
-
-    public static func complete(_ g: Graph, occluded: Variable, mask: Variable, inpainted: Variable) -> Variable {
-        g.add(occluded, g.mul(mask, inpainted))
-    }
-
     /// The U-Net input channels a GAN trained on `modalities` sees (channel order is `Modality`'s).
     public static func channels(of modalities: [Modality]) -> [Int] { modalities.map(\.rawValue) }
 
@@ -84,9 +74,9 @@ public final class AdversarialFeedback {
         g.freeze(gan.generator)
         g.freeze(gan.discriminator)
         let x = Inpainting.select(g, image, channels: channels)
-        let occluded = Inpainting.occlude(g, image: x, mask: mask)
+        let occluded = InpaintingGAN.occlude(g, image: x, mask: mask)
         let inpainted = gan.generator(g, occluded: occluded, mask: mask)
-        let completed = Inpainting.complete(g, occluded: occluded, mask: mask, inpainted: inpainted)
+        let completed = InpaintingGAN.complete(g, occluded: occluded, mask: mask, inpainted: inpainted)
         let logits = gan.discriminator.logits(g, occluded: occluded, candidate: completed)
         return Output(loss: loss(g, logits: logits, edges: edges), mask: mask, edges: edges, occluded: occluded,
                       inpainted: inpainted, completed: completed, logits: logits)

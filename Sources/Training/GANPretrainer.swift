@@ -132,9 +132,9 @@ public final class GANPretrainer {
     private func inpaint(_ g: Graph, images: Tensor, masks: Tensor)
         -> (x: Variable, m: Variable, occluded: Variable, inpainted: Variable, completed: Variable) {
         let (x, m) = (g.constant(images), g.constant(masks))
-        let occluded = Inpainting.occlude(g, image: x, mask: m)
+        let occluded = InpaintingGAN.occlude(g, image: x, mask: m)
         let inpainted = gan.generator(g, occluded: occluded, mask: m)
-        return (x, m, occluded, inpainted, Inpainting.complete(g, occluded: occluded, mask: m, inpainted: inpainted))
+        return (x, m, occluded, inpainted, InpaintingGAN.complete(g, occluded: occluded, mask: m, inpainted: inpainted))
     }
 
     /// One generator update on `images` `[N, C, P, P]` with occlusion `masks` `[N, 1, P, P]`; the
@@ -222,13 +222,30 @@ public final class GANPretrainer {
         let p = options.run.patchSize
         var images: [Float] = [], maskValues: [Float] = []
         for s in samples {
-            let patch = augmenter.patch(from: s, using: &rng)
+            let patch = Self.normalPatch(from: s, augmenter: augmenter, rng: &rng)
             images += patch.image
             maskValues += masks.make(height: p, width: p, image: patch.image, using: &rng)
         }
         let c = samples[0].channels
         return (backend.upload(images, shape: Shape(samples.count, c, p, p)),
                 backend.upload(maskValues, shape: Shape(samples.count, 1, p, p)))
+    }
+
+    /// A crop of `sample` that holds no excluded tissue (class 1, see `NormalSlices`): the first of
+    /// `attempts` augmented crops without any, else the last with its excluded pixels set to 0
+    /// (background), so that tumour never reaches the GAN as normal tissue.
+    static func normalPatch(from sample: SliceSample, augmenter: Augmenter, attempts: Int = 16,
+                            rng: inout RandomSource) -> SliceSample {
+        var patch = augmenter.patch(from: sample, using: &rng)
+        guard sample.classes.contains(where: { $0 != 0 }) else { return patch }
+        for _ in 1..<attempts where patch.classes.contains(where: { $0 != 0 }) {
+            patch = augmenter.patch(from: sample, using: &rng)
+        }
+        let plane = patch.height * patch.width
+        for i in 0..<plane where patch.classes[i] != 0 {
+            for c in 0..<patch.channels { patch.image[c * plane + i] = 0 }
+        }
+        return patch
     }
 
     /// Fixed validation batches: plain crops and masks from a seed of their own, the same every epoch.

@@ -58,33 +58,3 @@ public struct OcclusionMasks: Sendable {
         }
     }
 }
-
-/// Normal-tissue slices for the GAN: the chosen channels of every slice with enough brain and no
-/// tumour label (studies from `ganet-seg synth --normal`, or any studies: labelled tumour slices are
-/// skipped). Classes are all 0, so `Augmenter` (with `tumourCentredShare = 0`) can crop them.
-public enum NormalSlices {
-    /// `minimumBrainShare`: the share of the slice's pixels that must be brain.
-    /// `perStudy`: at most this many slices, evenly spaced (0: all).
-    public static func make(from study: PreprocessedStudy, channels: [Int], minimumBrainShare: Double = 0.05,
-                            perStudy: Int = 0) -> [SliceSample] {
-        let plane = study.width * study.height
-        var usable: [Int] = []
-        for z in study.brainSlices {
-            if let labels = study.labelSlice(z), labels.contains(where: { $0 != 0 }) { continue }
-            var brain = 0
-            for i in 0..<plane where study.brainMask[z * plane + i] { brain += 1 }
-            if Double(brain) >= minimumBrainShare * Double(plane) { usable.append(z) }
-        }
-        if perStudy > 0, usable.count > perStudy {
-            usable = (0..<perStudy).map { usable[$0 * usable.count / perStudy] }
-        }
-        return usable.map { z in
-            var image = [Float](repeating: 0, count: channels.count * plane)
-            for (k, c) in channels.enumerated() {
-                for i in 0..<plane { image[k * plane + i] = study.channels[c][z * plane + i] }
-            }
-            return SliceSample(image: image, classes: [UInt8](repeating: 0, count: plane),
-                               height: study.height, width: study.width)
-        }
-    }
-}

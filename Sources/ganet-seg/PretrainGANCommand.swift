@@ -12,8 +12,10 @@ struct PretrainGAN: ParsableCommand {
         abstract: "Pre-train the inpainting GAN (generator + PatchGAN discriminator) on normal brains.",
         discussion: """
             Loads and preprocesses every study in --normals (tumour-free phantoms from \
-            `ganet-seg synth --normal`, or any BraTS-format studies: slices with a tumour label are \
-            skipped), holds out --validation-fraction of them, and trains on random occlusions \
+            `ganet-seg synth --normal`, or BraTS-format studies with reference labels: the tumour and \
+            the tissue within --tumour-margin mm of it are left out, and patches are cropped from the \
+            rest; a study without labels counts as normal throughout), holds out \
+            --validation-fraction of them (plus any --validation-study), and trains on random occlusions \
             (ellipses and blobs): the generator inpaints the occluded tissue (adversarial + L1 loss), \
             the discriminator is updated once per --discriminator-interval generator updates. Adam \
             (weight decay 1e-4) with polynomial decay. After each epoch it reports the validation L1 \
@@ -30,6 +32,11 @@ struct PretrainGAN: ParsableCommand {
     @Option(help: "Where to write the GAN weights (.safetensors).") var output: String
     @Option(help: "Modalities the GAN sees: t1 (the paper) or all.") var modalities: Modalities = .t1
     @Option(help: "Normal slices kept per study, evenly spaced (0: all).") var slicesPerStudy: Int = 0
+    @Option(help: "Tissue within this many mm of a reference tumour label is left out of the normal tissue.")
+    var tumourMargin: Double = 15
+    @Option(name: .customLong("validation-study"), parsing: .singleValue,
+            help: ArgumentHelp("A study whose normal tissue is held out for validation (repeatable).", valueName: "path"))
+    var validationStudies: [String] = []
     @Option(help: "Generator U-Net widths (the last is the bottleneck).") var generatorWidths: String = "32,64,128"
     @Option(help: "Discriminator widths (one 4x4 stride-2 convolution each).") var discriminatorWidths: String = "32,64,128"
     @Option(help: "Generator updates per discriminator update.") var discriminatorInterval: Int = 5
@@ -39,9 +46,10 @@ struct PretrainGAN: ParsableCommand {
     @OptionGroup var common: TrainingArguments
 
     func validate() throws {
-        guard discriminatorInterval >= 1, patience >= 1, reconstructionWeight >= 0, slicesPerStudy >= 0 else {
+        guard discriminatorInterval >= 1, patience >= 1, reconstructionWeight >= 0, slicesPerStudy >= 0,
+              tumourMargin >= 0, tumourMargin.isFinite else {
             throw ValidationError("--discriminator-interval and --patience must be >= 1, "
-                                  + "--reconstruction-weight and --slices-per-study >= 0")
+                                  + "--reconstruction-weight, --slices-per-study and --tumour-margin >= 0")
         }
         _ = try ganConfiguration()
     }
@@ -104,12 +112,15 @@ struct PretrainGAN: ParsableCommand {
         }
     }
 
-    /// Loads, preprocesses and splits the studies (per seed), keeping only their normal slices.
+    /// Loads, preprocesses and splits the studies (per seed), keeping only their normal tissue.
     private func loadSlices(_ options: GANTrainingOptions) throws -> ([SliceSample], [SliceSample]) {
         let channels = Inpainting.channels(of: options.modalities)
-        let (train, validation) = try common.loadSplit(normals) { study in
-            NormalSlices.make(from: try Preprocessor()(study), channels: channels, perStudy: slicesPerStudy)
+        let normalSlices = { (study: Study) in
+            NormalSlices.make(from: try Preprocessor()(study), channels: channels, perStudy: slicesPerStudy,
+                              exclusionMargin: tumourMargin)
         }
+        let (train, held) = try common.loadSplit(normals, normalSlices)
+        let validation = try held + validationStudies.map { try normalSlices(try Study.load(try StudyFolder(path: $0))) }
         return (train.flatMap { $0 }, validation.flatMap { $0 })
     }
 }

@@ -59,6 +59,9 @@ struct Segment: ParsableCommand {
     @Option(help: "With --gan: study-level detection threshold on the anomaly score (0...1).")
     var anomalyThreshold: Double = 0.5
 
+    @Option(help: "With --gan: the anomaly map, the discriminator's 1 - D (the paper's) or the inpainting residual.")
+    var anomalyMap: AnomalyMethod = .discriminator
+
     func validate() throws {
         guard !(studies + input).isEmpty else { throw ValidationError("give at least one study folder (or -i FOLDER)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1") }
@@ -79,6 +82,7 @@ struct Segment: ParsableCommand {
             options.software = GanetSeg.software
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold
+            options.anomalyMethod = anomalyMap
             let segmenter = Segmenter(model: try SegmentationModel.load(path: weights, backend: backend), options: options)
             try FileSystem.makeDirectories(output)
             let batch = (studies + input).flatMap(StudyFolder.studies(at:))
@@ -159,3 +163,4 @@ extension FailureCategory {
 }
 
 extension LabelConvention: ExpressibleByArgument {}
+extension AnomalyMethod: ExpressibleByArgument {}

@@ -19,6 +19,52 @@ import Volumes
         #expect(AnomalyMapper.sliceScores([0, 0.5, 0.2, 0, 0, 0, 0.9, 0.1], dims: [2, 2, 2]) == [0.5, Double(Float(0.9))])
     }
 
+    /// Holes of side 2 on a 6 x 4 image: pass 0 occludes the tiles in even columns and rows
+    /// (x 0-1 and 4-5, y 0-1), pass 1 odd columns (x 2-3, y 0-1), pass 2 even columns of odd rows
+    /// (y 2-3), pass 3 the rest. Each pixel is occluded exactly once.
+    @Test func residualHolesCoverEachPixelOnce() {
+        let passes = AnomalyMapper.holePasses(height: 4, width: 6, holeSize: 2)
+        #expect(passes.count == 4)
+        #expect(passes[0] == [1, 1, 0, 0, 1, 1,
+                              1, 1, 0, 0, 1, 1,
+                              0, 0, 0, 0, 0, 0,
+                              0, 0, 0, 0, 0, 0])
+        #expect(passes[3] == [0, 0, 0, 0, 0, 0,
+                              0, 0, 0, 0, 0, 0,
+                              0, 0, 1, 1, 0, 0,
+                              0, 0, 1, 1, 0, 0])
+        #expect((0..<24).allSatisfy { p in passes.map { $0[p] }.reduce(0, +) == 1 })
+    }
+
+    /// A generator whose last convolution has zero weights and bias 0.5 inpaints tanh(0.5)
+    /// everywhere, so the residual of each brain voxel is the mean over the GAN's two channels of
+    /// |x - tanh(0.5)| (clamped to 1), and 0 outside the brain.
+    @Test func residualOfAConstantGenerator() throws {
+        let dims = [20, 18, 6]
+        let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0])
+        let images = (1...4).map { brainBox(dims, scale: Float(100 * $0)) }
+        let study = try Preprocessor().prepare(id: "box", geometry: geometry, images: images, labels: nil)
+        let config = GANConfiguration(imageChannels: 2, generatorWidths: [4, 8], discriminatorWidths: [4, 8])
+        let gan = InpaintingGAN(config, backend: backend, seed: 5)
+        let weights = gan.generator.exportWeights(backend: backend).map { t in
+            t.name.hasPrefix("head.")
+                ? NamedTensor(name: t.name, shape: t.shape, values: t.values.map { _ in t.name == "head.bias" ? 0.5 : 0 })
+                : t
+        }
+        try gan.generator.loadWeights(SafeTensors.Contents(tensors: weights, metadata: [:], sha256: ""), path: "constant", backend: backend)
+        let model = GANModel(gan: gan, backend: backend, modalities: [.t1, .flair], name: "constant", sha256: "")
+        let map = AnomalyMapper(model: model, method: .residual, batchSize: 3, holeSize: 3).map(study)
+
+        let g = tanh(Float(0.5))
+        let (t1, flair) = (study.channels[Modality.t1.rawValue], study.channels[Modality.flair.rawValue])
+        #expect(map.count == study.window.voxelCount)
+        for i in map.indices {
+            let expected = study.brainMask[i] ? min((abs(t1[i] - g) + abs(flair[i] - g)) / 2, 1) : 0
+            #expect(abs(map[i] - expected) < 1e-5, "voxel \(i)")
+        }
+        #expect(study.brainMask.contains(true))
+    }
+
     func segmenter(gan: Bool, threshold: Double = 0.5) -> Segmenter {
         let unet = UNet(UNetConfiguration(widths: [4], bottleneck: 8), backend: backend, seed: 3)
         var options = SegmenterOptions()
@@ -54,6 +100,7 @@ import Volumes
         #expect(anomaly.sliceScores.count == dims[2])
         #expect(anomaly.sliceScores[0] == 0 && anomaly.sliceScores[5] == 0 && anomaly.sliceScores[1] > 0)
         #expect(anomaly.studyScore == anomaly.sliceScores.max() && anomaly.detected && anomaly.threshold == 0)
+        #expect(anomaly.method == "discriminator")
         let plane = dims[0] * dims[1]
         #expect(anomaly.sliceScores[2] == Double(map.voxels[2 * plane..<3 * plane].max()!))
         #expect(document.timingsMS["anomaly"] != nil)
@@ -64,6 +111,7 @@ import Volumes
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as? [String: Any]
         let written = try #require(json?["anomaly"] as? [String: Any])
         #expect((written["slice_scores"] as? [Double])?.count == dims[2])
+        #expect(written["method"] as? String == "discriminator")
         #expect(written["detected"] as? Bool == true && written["study_score"] != nil && written["threshold"] != nil)
         #expect((written["gan"] as? [String: Any])?["name"] as? String == "tiny-gan.safetensors")
     }

@@ -17,7 +17,8 @@ import Testing
         labels[90] = 2
         let input = AnomalyPageInput(studyID: "A", dims: dims, spacing: [1, 1, 1], orientation: DisplayOrientation(),
                                      modality: "T1", original: original, labels: labels, inpainted: original,
-                                     anomaly: (0..<n).map { Float($0) / Float(n) }, slices: [0, 1])
+                                     anomaly: (0..<n).map { Float($0) / Float(n) }, anomalyLabel: "anomaly (1 - D)",
+                                     slices: [0, 1])
         let page = try AnomalyPage.render(input, tileSize: 40)
         #expect(page.width >= 4 * 40 && page.height > 2 * 32)
         // The colour scale under the grid runs from mid-grey (0) to opaque white (1).

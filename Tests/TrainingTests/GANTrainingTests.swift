@@ -1,9 +1,11 @@
 import Compute
 import Foundation
 import Networks
+import Pipeline
 import Randomness
 import Testing
 @testable import Training
+import Volumes
 
 @Suite struct GANLossTests {
     let backend = CPUBackend()
@@ -404,5 +406,60 @@ import Testing
         #expect(reused.weights == first.weights)
         let refreshed = trainer.jointStep(batch, learningRate: 1e-2, refreshWeights: true)
         #expect(refreshed.weights != first.weights)
+    }
+}
+
+/// Normal tissue from studies with a tumour: what is excluded and how patches avoid it.
+@Suite struct NormalTissueTests {
+    /// A 12 x 10 x 8 study, brain everywhere inside a 1-voxel border, 1 mm voxels, one tumour voxel.
+    /// With a 2 mm margin exactly the voxels within 2 mm of it (in 3-D: on its slice and the two
+    /// either side) are excluded, and every slice keeps the rest.
+    @Test func tissueNearTheTumourIsExcluded() throws {
+        let dims = [12, 10, 8]
+        let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0])
+        var image = [Float](repeating: 0, count: 12 * 10 * 8)
+        for z in 1..<7 { for y in 1..<9 { for x in 1..<11 { image[x + 12 * (y + 10 * z)] = Float(1 + (x + y + z) % 5) } } }
+        var labels = [UInt8](repeating: 0, count: image.count)
+        labels[5 + 12 * (5 + 10 * 3)] = 2
+        let study = try Preprocessor().prepare(id: "t", geometry: geometry, images: [[Float]](repeating: image, count: 4),
+                                               labels: labels)
+        let slices = NormalSlices.make(from: study, channels: [0], exclusionMargin: 2)
+        let (w, h) = (study.width, study.height)
+        #expect(slices.count == study.brainSlices.count, "every slice keeps enough normal brain")
+        // The tumour voxel in window coordinates.
+        // The tumour voxel in window coordinates (the window is in BraTS voxel order, padded).
+        let t = try #require(study.labels?.firstIndex(of: 2))
+        let (tx, ty, tz) = (t % w, (t / w) % h, t / (w * h))
+        for (sample, z) in zip(slices, study.brainSlices) {
+            for y in 0..<h {
+                for x in 0..<w {
+                    let (dx, dy, dz) = (x - tx, y - ty, z - tz)
+                    let near: UInt8 = dx * dx + dy * dy + dz * dz <= 4 ? 1 : 0
+                    #expect(sample.classes[y * w + x] == near, "(\(x), \(y), \(z))")
+                }
+            }
+        }
+        // A study without labels is normal throughout.
+        let normal = try Preprocessor().prepare(id: "n", geometry: geometry, images: [[Float]](repeating: image, count: 4), labels: nil)
+        #expect(NormalSlices.make(from: normal, channels: [0]).allSatisfy { !$0.classes.contains(1) })
+    }
+
+    /// Crops avoid excluded pixels when they can; when every crop holds some (here the whole slice
+    /// is excluded), the excluded pixels are blanked, so no tumour reaches the GAN as normal tissue.
+    @Test func patchesHoldNoExcludedTissue() {
+        let n = 32
+        let image = (0..<n * n).map { Float(1 + $0 % 7) / 8 }
+        var augmenter = Augmenter(patchSize: 8)
+        augmenter.tumourCentredShare = 0
+        var rng = RandomSource(seed: 4)
+        let leftExcluded = SliceSample(image: image, classes: (0..<n * n).map { $0 % n < n / 2 ? 1 : 0 }, height: n, width: n)
+        for _ in 0..<20 {
+            let patch = GANPretrainer.normalPatch(from: leftExcluded, augmenter: augmenter, rng: &rng)
+            #expect(!patch.classes.contains(1))
+            #expect(patch.image.contains { $0 != 0 })
+        }
+        let allExcluded = SliceSample(image: image, classes: [UInt8](repeating: 1, count: n * n), height: n, width: n)
+        let patch = GANPretrainer.normalPatch(from: allExcluded, augmenter: augmenter, rng: &rng)
+        #expect(patch.image.allSatisfy { $0 == 0 })
     }
 }

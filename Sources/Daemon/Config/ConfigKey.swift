@@ -15,6 +15,7 @@ struct ConfigKey: Sendable {
         path("model", \.model),
         path("gan", \.gan, allowEmpty: true),
         fraction("anomaly_threshold", \.anomalyThreshold),
+        choice("anomaly_map", \.anomalyMethod),
         device("device", \.device),
         seconds("settle_seconds", \.settleSeconds),
         name("marker", \.marker),

@@ -23,6 +23,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var gan = ""
     /// Study-level detection threshold on the anomaly score (with `gan`).
     public var anomalyThreshold = 0.5
+    /// How the GAN makes the anomaly map (with `gan`): the discriminator's or the inpainting residual.
+    public var anomalyMethod = AnomalyMethod.discriminator
     /// Compute device, spelt as the CLI's `--device`: `auto`, `cpu`, `gpu`, `vulkan` or `vulkan:N`.
     public var device = DeviceSelection.auto
     /// Quiet time after the last change before a study copied in file by file is considered.
@@ -132,6 +134,7 @@ extension DaemonConfig {
         other.model = model
         other.gan = gan
         other.anomalyThreshold = anomalyThreshold
+        other.anomalyMethod = anomalyMethod
         other.device = device
         other.labelConvention = labelConvention
         other.minimumLesionVoxels = minimumLesionVoxels

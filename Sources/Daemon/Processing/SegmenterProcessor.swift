@@ -44,6 +44,7 @@ public final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
             if !config.gan.isEmpty {
                 options.gan = try GANModel.load(path: config.gan, backend: backend)
                 options.anomalyThreshold = config.anomalyThreshold
+                options.anomalyMethod = config.anomalyMethod
             }
             return Segmenter(model: model, options: options)
         }

@@ -1,16 +1,18 @@
 import Reports
 
-/// The anomaly stage (with a pre-trained GAN): the discriminator's anomaly map on the input grid,
+/// The anomaly stage (with a pre-trained GAN): the anomaly map (`AnomalyMethod`) on the input grid,
 /// the study-level detection from its slice scores, and the report page that shows a few slices
 /// with their pseudo-healthy inpainting under the U-Net's mask.
 public struct AnomalyDetector {
     public let gan: GANModel
+    public var method: AnomalyMethod
     public var batchSize: Int
     /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
     public var threshold: Double
 
-    public init(gan: GANModel, batchSize: Int = 8, threshold: Double = 0.5) {
+    public init(gan: GANModel, method: AnomalyMethod = .discriminator, batchSize: Int = 8, threshold: Double = 0.5) {
         self.gan = gan
+        self.method = method
         self.batchSize = batchSize
         self.threshold = threshold
     }
@@ -27,7 +29,7 @@ public struct AnomalyDetector {
     /// Maps `prepared` (of `study`, with the U-Net's window `classes`); `progress` in 0...1.
     public func callAsFunction(_ prepared: PreprocessedStudy, of study: Study, classes: [UInt8],
                                progress: (Double) -> Void = { _ in }) throws -> Finding {
-        let mapper = AnomalyMapper(model: gan, batchSize: batchSize)
+        let mapper = AnomalyMapper(model: gan, method: method, batchSize: batchSize)
         let windowMap = mapper.map(prepared) { done, total in progress(Double(done) / Double(total) * 0.9) }
         // The page and the slice scores are axial, in BraTS order, as the report shows the study;
         // the written map is on the input grid.
@@ -41,13 +43,14 @@ public struct AnomalyDetector {
             orientation: .bratsOrder, modality: gan.modalities[0].displayName,
             original: prepared.toBraTSGrid(prepared.channels[first], background: 0),
             labels: [], inpainted: prepared.toBraTSGrid(inpainted, background: 0),
-            anomaly: axialMap, slices: shown.map(prepared.bratsSlice))
+            anomaly: axialMap, anomalyLabel: method.scaleLabel, slices: shown.map(prepared.bratsSlice))
         // A device that failed mid-way returned a meaningless map.
         try gan.backend.synchronize()
         let scores = AnomalyMapper.sliceScores(axialMap, dims: prepared.bratsDims)
         let studyScore = scores.max() ?? 0
-        let summary = MetricsDocument.Anomaly(sliceScores: scores, studyScore: studyScore, detected: studyScore >= threshold,
-                                              threshold: threshold, gan: .init(name: gan.name, sha256: gan.sha256))
+        let summary = MetricsDocument.Anomaly(method: method.rawValue, sliceScores: scores, studyScore: studyScore,
+                                              detected: studyScore >= threshold, threshold: threshold,
+                                              gan: .init(name: gan.name, sha256: gan.sha256))
         return Finding(map: map, summary: summary, page: page)
     }
 }

@@ -1,23 +1,53 @@
 import Compute
 import Networks
 
-/// The discriminator's anomaly map of a study: per brain slice, the frozen PatchGAN discriminator
-/// judges the original image, unoccluded (`D(x, x)`: the condition is the image itself, as when the
-/// occlusion mask is empty), and `1 - D` per patch (0: looks like the normal brains it was trained
-/// on, 1: abnormal) is upsampled bilinearly (cell centres, edges clamped) to the slice. Voxels
-/// outside the brain are 0.
+/// How the anomaly stage turns the pre-trained GAN into a map of abnormal tissue.
+public enum AnomalyMethod: String, Codable, CaseIterable, Sendable {
+    /// The paper's: the frozen PatchGAN discriminator judges each brain slice unoccluded
+    /// (`D(x, x)`: the condition is the image itself, as when the occlusion mask is empty), and
+    /// `1 - D` per patch (0: looks like the normal brains it was trained on, 1: abnormal) is
+    /// upsampled bilinearly (cell centres, edges clamped) to the slice.
+    case discriminator
+    /// The inpainting residual: square holes on a grid are occluded and inpainted by the generator,
+    /// which learnt only normal tissue, and each pixel's value is the mean absolute difference over
+    /// the GAN's channels between the image and its inpainting (the images are in 0...1; clamped to 1).
+    case residual
+
+    /// How the report's colour scale names the map.
+    public var scaleLabel: String {
+        switch self {
+        case .discriminator: "anomaly (1 - D)"
+        case .residual: "anomaly (inpainting residual)"
+        }
+    }
+}
+
+/// A study's anomaly map (`AnomalyMethod`), one value in 0...1 per window voxel; voxels outside the
+/// brain are 0.
 public struct AnomalyMapper {
     public let model: GANModel
+    public var method: AnomalyMethod
     public var batchSize: Int
+    /// Side in pixels of the residual's square holes.
+    public var holeSize: Int
 
-    public init(model: GANModel, batchSize: Int = 8) {
+    public init(model: GANModel, method: AnomalyMethod = .discriminator, batchSize: Int = 8, holeSize: Int = 24) {
         self.model = model
+        self.method = method
         self.batchSize = max(batchSize, 1)
+        self.holeSize = max(holeSize, 1)
     }
 
     /// One value in 0...1 per window voxel (x fastest, like the study's channels); `progress(done, total)`
     /// after each batch.
     public func map(_ study: PreprocessedStudy, progress: (Int, Int) -> Void = { _, _ in }) -> [Float] {
+        switch method {
+        case .discriminator: discriminatorMap(study, progress: progress)
+        case .residual: residualMap(study, progress: progress)
+        }
+    }
+
+    private func discriminatorMap(_ study: PreprocessedStudy, progress: (Int, Int) -> Void) -> [Float] {
         let (w, h) = (study.width, study.height)
         let plane = w * h
         let slices = study.brainSlices
@@ -43,6 +73,52 @@ public struct AnomalyMapper {
         return out
     }
 
+    private func residualMap(_ study: PreprocessedStudy, progress: (Int, Int) -> Void) -> [Float] {
+        let (w, h) = (study.width, study.height)
+        let plane = w * h
+        let channels = model.channels.count
+        let slices = study.brainSlices
+        var out = [Float](repeating: 0, count: study.window.voxelCount)
+        var done = 0
+        forEachBatch(of: study, slices: slices, multiple: model.gan.configuration.sizeMultiple) { batch, g, x, pw, ph in
+            let image = model.backend.download(x.value)
+            // Every pixel lies in exactly one pass's holes, each hole framed by unoccluded tissue.
+            for holes in Self.holePasses(height: ph, width: pw, holeSize: holeSize) {
+                let mask = (0..<batch.count).flatMap { _ in holes }
+                let m = g.constant(model.backend.upload(mask, shape: Shape(batch.count, 1, ph, pw)))
+                let inpainted = model.backend.download(
+                    model.gan.generator(g, occluded: InpaintingGAN.occlude(g, image: x, mask: m), mask: m).value)
+                for (b, z) in batch.enumerated() {
+                    for y in 0..<h {
+                        for x in 0..<w where holes[y * pw + x] != 0 && study.brainMask[z * plane + y * w + x] {
+                            var sum: Float = 0
+                            for c in 0..<channels {
+                                let i = ((b * channels + c) * ph + y) * pw + x
+                                sum += abs(image[i] - inpainted[i])
+                            }
+                            out[z * plane + y * w + x] = min(sum / Float(channels), 1)
+                        }
+                    }
+                }
+            }
+            done += batch.count
+            progress(done, slices.count)
+        }
+        return out
+    }
+
+    /// The residual's four occlusion passes over a `height x width` image: square holes of side
+    /// `holeSize` on a checkerboard of checkerboards (pass `2 j + i` occludes the tiles in odd or
+    /// even columns `i` and rows `j`), 1 in the holes. Together they cover every pixel exactly once.
+    public static func holePasses(height: Int, width: Int, holeSize: Int) -> [[Float]] {
+        (0..<4).map { pass in
+            (0..<height * width).map { p in
+                let (tx, ty) = ((p % width) / holeSize, (p / width) / holeSize)
+                return tx % 2 == pass % 2 && ty % 2 == pass / 2 ? 1 : 0
+            }
+        }
+    }
+
     /// The pseudo-healthy image of window slices `slices`: the GAN's channels occluded where `classes`
     /// (the U-Net's, per window voxel) hold tumour, inpainted by the generator and completed
     /// (`x (1 - M) + M G`). Returns the GAN's first channel per window voxel (0 on other slices).
@@ -58,9 +134,9 @@ public struct AnomalyMapper {
                 }
             }
             let m = g.constant(model.backend.upload(mask, shape: Shape(batch.count, 1, ph, pw)))
-            let occluded = g.mul(x, g.affine(m, scale: -1, shift: 1))
+            let occluded = InpaintingGAN.occlude(g, image: x, mask: m)
             let inpainted = model.gan.generator(g, occluded: occluded, mask: m)
-            let completed = model.backend.download(g.add(occluded, g.mul(m, inpainted)).value)
+            let completed = model.backend.download(InpaintingGAN.complete(g, occluded: occluded, mask: m, inpainted: inpainted).value)
             for (b, z) in batch.enumerated() {
                 let base = b * model.channels.count * pw * ph
                 for y in 0..<h {

@@ -26,6 +26,9 @@ public struct MetricsDocument: Codable, Sendable {
 
     /// Slice-level anomaly scores from the discriminator's map (`<id>_anomaly.nii.gz`).
     public struct Anomaly: Codable, Sendable, Equatable {
+        /// How the map was made: "discriminator" (1 - D, the paper's) or "residual" (the inpainting
+        /// residual); see `AnomalyMethod`.
+        public var method: String
         /// Per axial slice, inferior to superior (the study in BraTS order, as the report shows it):
         /// the highest anomaly value over the slice's brain voxels (0 for slices without brain).
         public var sliceScores: [Double]
@@ -37,7 +40,9 @@ public struct MetricsDocument: Codable, Sendable {
         /// The GAN's weights file.
         public var gan: ModelInfo?
 
-        public init(sliceScores: [Double], studyScore: Double, detected: Bool, threshold: Double, gan: ModelInfo? = nil) {
+        public init(method: String, sliceScores: [Double], studyScore: Double, detected: Bool, threshold: Double,
+                    gan: ModelInfo? = nil) {
+            self.method = method
             self.sliceScores = sliceScores
             self.studyScore = studyScore
             self.detected = detected
@@ -46,7 +51,7 @@ public struct MetricsDocument: Codable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case sliceScores = "slice_scores", studyScore = "study_score", detected, threshold, gan
+            case method, sliceScores = "slice_scores", studyScore = "study_score", detected, threshold, gan
         }
     }
 

@@ -20,9 +20,11 @@ public struct SegmenterOptions: Sendable {
     /// The software (name, version, build commit) written into metrics.json.
     public var software = MetricsDocument.Software(name: "ganet-seg", version: "0.0.0")
     /// The GAN module: with a frozen pre-trained GAN, also write `<id>_anomaly.nii.gz` (the
-    /// discriminator's anomaly map, `AnomalyMapper`) and metrics.json's `anomaly` (slice scores and
-    /// a study-level detection flag).
+    /// anomaly map, `AnomalyMapper`) and metrics.json's `anomaly` (slice scores and a study-level
+    /// detection flag).
     public var gan: GANModel?
+    /// How the GAN makes the anomaly map.
+    public var anomalyMethod = AnomalyMethod.discriminator
     /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
     public var anomalyThreshold = 0.5
 
@@ -111,7 +113,8 @@ public struct Segmenter {
 
     public func detectAnomalies(_ gan: GANModel, in prepared: PreprocessedStudy, of study: Study, classes: [UInt8],
                                 progress: (Double) -> Void = { _ in }) throws -> AnomalyDetector.Finding {
-        try AnomalyDetector(gan: gan, batchSize: options.batchSize, threshold: options.anomalyThreshold)(
+        try AnomalyDetector(gan: gan, method: options.anomalyMethod, batchSize: options.batchSize,
+                            threshold: options.anomalyThreshold)(
             prepared, of: study, classes: classes, progress: progress)
     }
 

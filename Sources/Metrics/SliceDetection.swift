@@ -39,6 +39,17 @@ public struct SliceDetection: Sendable, Equatable {
     /// TN / (TN + FP); NaN without normal slices.
     public var specificity: Double { Double(trueNegatives) / Double(trueNegatives + falsePositives) }
 
+    /// The lowest threshold among the scores whose specificity is at least `minimumSpecificity`,
+    /// which is the most sensitive such threshold (raising a threshold never raises sensitivity);
+    /// nil when no score reaches it or there is no tumour-free slice.
+    public static func mostSensitive(scores: [Double], tumour: [Bool], minimumSpecificity: Double) -> SliceDetection? {
+        for t in Set(scores).sorted() {
+            let d = SliceDetection(threshold: t, scores: scores, tumour: tumour)
+            if d.specificity >= minimumSpecificity { return d }
+        }
+        return nil
+    }
+
     /// Which axial slices of a label volume (`dims`, x fastest) hold any non-zero label.
     public static func tumourSlices<T: BinaryFloatingPoint>(_ labels: [T], dims: [Int]) -> [Bool] {
         let plane = dims[0] * dims[1]

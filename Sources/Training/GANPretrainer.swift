@@ -13,6 +13,9 @@ public struct GANTrainingOptions: Codable, Equatable, Sendable {
     public var run = RunSettings(learningRate: 1e-4)
     /// The discriminator is updated once per this many generator updates (the paper's 5).
     public var discriminatorInterval = 5
+    /// The discriminator's learning rate is the generator's times this (the two time-scale update
+    /// rule, Heusel et al. 2017, lets a discriminator that lags behind catch up).
+    public var discriminatorRateScale: Float = 1
     /// Weight of the L1 reconstruction against the adversarial term (pix2pix's 100).
     public var reconstructionWeight: Float = 100
     /// Stop after this many epochs without a better validation reconstruction loss.
@@ -294,7 +297,8 @@ public final class GANPretrainer {
                 let (images, masks) = batch(picked, augmenter: augmenter, rng: &rng)
                 lr = schedule.rate(at: epoch * steps + k)
                 if generatorOptimizer.stepCount % max(options.discriminatorInterval, 1) == 0 {
-                    discriminator = (discriminator.0 + discriminatorStep(images: images, masks: masks, learningRate: lr),
+                    discriminator = (discriminator.0 + discriminatorStep(images: images, masks: masks,
+                                                                                    learningRate: lr * options.discriminatorRateScale),
                                      discriminator.1 + 1)
                 }
                 let losses = generatorStep(images: images, masks: masks, learningRate: lr)

@@ -15,9 +15,16 @@ struct EvaluateDetection: ParsableCommand {
             its ground truth from REF_DIR (<id>_seg / <id>-seg .nii(.gz), flat or in study \
             subfolders). A slice (axial, of the input grid) is a tumour slice when its ground truth \
             holds any tumour label, and is detected when its score is at least the threshold. Per \
-            threshold: accuracy (TP + TN) / slices, sensitivity TP / (TP + FN), and the counts, over \
+            threshold: accuracy (TP + TN) / slices, sensitivity TP / (TP + FN), specificity TN / (TN + FP) \
+            and the counts, over \
             the slices of all studies. Slices without brain score 0 and count as true negatives \
-            unless --brain-slices-only leaves out slices with score 0 and no tumour.
+            unless --brain-slices-only leaves out slices with score 0 and no tumour. Where the \
+            anomaly map (<id>_anomaly.nii.gz beside metrics.json) is there, it also reports the \
+            voxel-level AUROC of the map for "inside the whole tumour" against "normal brain" (the \
+            voxels the map covers, as it is 0 outside the brain), per study and pooled. \
+            --select-threshold S also picks, from these studies, the lowest threshold whose \
+            specificity is at least S (the most sensitive one): pick it on validation studies, then \
+            pass it to --thresholds on the test studies.
             """)
 
     @Argument(help: "Folder of segment outputs: <id>/metrics.json (with `anomaly`).") var predictionDir: String
@@ -25,9 +32,13 @@ struct EvaluateDetection: ParsableCommand {
     var referenceDir: String
     @Option(help: "Comma-separated detection thresholds.") var thresholds: String = "0.1,0.2,0.3,0.4"
     @Flag(help: "Leave out slices scored 0 (no brain) that hold no tumour.") var brainSlicesOnly = false
+    @Option(help: "Also pick the lowest threshold with at least this specificity (0...1).") var selectThreshold: Double?
     @Option(help: "Also write the table to this CSV file.") var csv: String?
 
-    func validate() throws { _ = try thresholdValues() }
+    func validate() throws {
+        _ = try thresholdValues()
+        if let s = selectThreshold, !(0...1).contains(s) { throw ValidationError("--select-threshold must be in 0...1") }
+    }
 
     func thresholdValues() throws -> [Double] {
         let values = thresholds.split(separator: ",").map { Double($0.filter { $0 != " " }) }
@@ -49,8 +60,16 @@ struct EvaluateDetection: ParsableCommand {
         for id in references.keys.sorted() where scores[id] == nil { print("warning: no anomaly scores for \(id)") }
 
         var tables = try thresholdValues().map { SliceDetection(threshold: $0) }
+        var voxels = VoxelSeparation()
+        var pooled: (scores: [Double], tumour: [Bool]) = ([], [])
         for id in ids {
             let volume = try NIfTIReader().read(path: references[id]!)
+            if let map = try scores[id]!.map() {
+                guard map.geometry.dims == volume.geometry.dims else {
+                    throw InputError("\(scores[id]!.mapPath): grid \(map.geometry.dims), the ground truth \(references[id]!) has \(volume.geometry.dims)")
+                }
+                voxels.add(id, map: map.voxels, reference: volume.voxels)
+            }
             // The scores run over axial slices in BraTS order, as the report shows the study: the
             // reference is put in the same order, whatever its storage.
             let order = volume.geometry.toBraTSOrder
@@ -66,9 +85,18 @@ struct EvaluateDetection: ParsableCommand {
                 tumour = zip(tumour, keep).filter(\.1).map(\.0)
             }
             for i in tables.indices { tables[i].add(scores: slices, tumour: tumour) }
+            pooled = (pooled.scores + slices, pooled.tumour + tumour)
         }
         print("\(ids.count) studies, \(tables[0].slices) slices (\(tables[0].truePositives + tables[0].falseNegatives) with tumour)\n")
         print(DetectionTable(tables).render())
+        if !voxels.studies.isEmpty { print("\n" + voxels.render()) }
+        if let minimum = selectThreshold {
+            if let d = SliceDetection.mostSensitive(scores: pooled.scores, tumour: pooled.tumour, minimumSpecificity: minimum) {
+                print("\nselected threshold \(d.threshold): specificity \(format(d.specificity, 4)) >= \(minimum), sensitivity \(format(d.sensitivity, 4))")
+            } else {
+                print("\nno threshold reaches specificity \(minimum)")
+            }
+        }
         if let csv { try Data(DetectionTable(tables).csv().utf8).write(to: URL(filePath: csv)) }
     }
 }
@@ -77,6 +105,13 @@ struct EvaluateDetection: ParsableCommand {
 struct AnomalyScores {
     let path: String
     let scores: [Double]
+    /// Where the study's anomaly map is, beside metrics.json.
+    let mapPath: String
+
+    /// The anomaly map, or nil when it is not there.
+    func map() throws -> Volume? {
+        FileManager.default.fileExists(atPath: mapPath) ? try NIfTIReader().read(path: mapPath) : nil
+    }
 
     private struct Document: Decodable {
         struct Anomaly: Decodable {
@@ -106,22 +141,23 @@ struct AnomalyScores {
             if let other = out[document.study_id] {
                 throw InputError("two results for \(document.study_id): \(other.path) and \(path)")
             }
-            out[document.study_id] = AnomalyScores(path: path, scores: anomaly.slice_scores)
+            out[document.study_id] = AnomalyScores(path: path, scores: anomaly.slice_scores,
+                                                   mapPath: "\(folder)/\(name)/\(document.study_id)_anomaly.nii.gz")
         }
         return out
     }
 }
 
-/// The paper's Table 1: one row per threshold; accuracy, sensitivity, TP, FN, FP (and TN).
+/// The paper's Table 1: one row per threshold; accuracy, sensitivity, TP, FN, FP (and TN), and specificity.
 struct DetectionTable {
     let rows: [SliceDetection]
 
     init(_ rows: [SliceDetection]) { self.rows = rows }
 
-    static let columns = ["Threshold", "Accuracy", "Sensitivity", "TP", "FN", "FP", "TN"]
+    static let columns = ["Threshold", "Accuracy", "Sensitivity", "Specificity", "TP", "FN", "FP", "TN"]
 
     private func cells(_ d: SliceDetection) -> [String] {
-        [String(d.threshold), format(d.accuracy, 4), format(d.sensitivity, 4),
+        [String(d.threshold), format(d.accuracy, 4), format(d.sensitivity, 4), format(d.specificity, 4),
          "\(d.truePositives)", "\(d.falseNegatives)", "\(d.falsePositives)", "\(d.trueNegatives)"]
     }
 
@@ -137,8 +173,34 @@ struct DetectionTable {
     }
 
     func csv() -> String {
-        (["threshold,accuracy,sensitivity,tp,fn,fp,tn"] + rows.map { d in
-            "\(d.threshold),\(d.accuracy),\(d.sensitivity),\(d.truePositives),\(d.falseNegatives),\(d.falsePositives),\(d.trueNegatives)"
+        (["threshold,accuracy,sensitivity,specificity,tp,fn,fp,tn"] + rows.map { d in
+            "\(d.threshold),\(d.accuracy),\(d.sensitivity),\(d.specificity),\(d.truePositives),\(d.falseNegatives),\(d.falsePositives),\(d.trueNegatives)"
         }).joined(separator: "\n") + "\n"
+    }
+}
+
+/// How well anomaly maps separate the whole tumour from normal brain, voxel by voxel: the AUROC of
+/// the map's values inside the reference's tumour labels against those of the other voxels the map
+/// covers (it is 0 outside the brain), per study and over the studies' voxels pooled.
+struct VoxelSeparation {
+    private(set) var studies: [(id: String, auroc: Double?)] = []
+    private var tumour: [Double] = [], normal: [Double] = []
+
+    mutating func add(_ id: String, map: [Float], reference: [Float]) {
+        var (t, n) = ([Double](), [Double]())
+        for (value, label) in zip(map, reference) {
+            if label != 0 { t.append(Double(value)) } else if value > 0 { n.append(Double(value)) }
+        }
+        studies.append((id, areaUnderROC(positives: t, negatives: n)))
+        tumour += t
+        normal += n
+    }
+
+    var pooled: Double? { areaUnderROC(positives: tumour, negatives: normal) }
+
+    func render() -> String {
+        func text(_ a: Double?) -> String { a.map { format($0, 4) } ?? "n/a" }
+        return (["voxel AUROC, whole tumour against normal brain: \(text(pooled)) (\(tumour.count) tumour, \(normal.count) normal voxels)"]
+            + studies.map { "  \($0.id): \(text($0.auroc))" }).joined(separator: "\n")
     }
 }

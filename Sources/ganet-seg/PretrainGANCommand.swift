@@ -40,6 +40,7 @@ struct PretrainGAN: ParsableCommand {
     @Option(help: "Generator U-Net widths (the last is the bottleneck).") var generatorWidths: String = "32,64,128"
     @Option(help: "Discriminator widths (one 4x4 stride-2 convolution each).") var discriminatorWidths: String = "32,64,128"
     @Option(help: "Generator updates per discriminator update.") var discriminatorInterval: Int = 5
+    @Option(help: "The discriminator's learning rate as a multiple of the generator's.") var discriminatorLrScale: Float = 1
     @Option(help: "Weight of the L1 reconstruction against the adversarial loss.") var reconstructionWeight: Float = 100
     @Option(help: "Epochs without a better validation L1 before stopping.") var patience: Int = 5
 
@@ -47,9 +48,10 @@ struct PretrainGAN: ParsableCommand {
 
     func validate() throws {
         guard discriminatorInterval >= 1, patience >= 1, reconstructionWeight >= 0, slicesPerStudy >= 0,
-              tumourMargin >= 0, tumourMargin.isFinite else {
+              tumourMargin >= 0, tumourMargin.isFinite, discriminatorLrScale > 0, discriminatorLrScale.isFinite else {
             throw ValidationError("--discriminator-interval and --patience must be >= 1, "
-                                  + "--reconstruction-weight, --slices-per-study and --tumour-margin >= 0")
+                                  + "--reconstruction-weight, --slices-per-study and --tumour-margin >= 0, "
+                                  + "--discriminator-lr-scale > 0")
         }
         _ = try ganConfiguration()
     }
@@ -68,6 +70,7 @@ struct PretrainGAN: ParsableCommand {
             var options = GANTrainingOptions()
             options.run = common.settings(over: options.run)
             options.discriminatorInterval = discriminatorInterval
+            options.discriminatorRateScale = discriminatorLrScale
             options.reconstructionWeight = reconstructionWeight
             options.patience = patience
             options.modalities = modalities.list

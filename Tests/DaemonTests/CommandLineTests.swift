@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import Volumes
 
 /// The `ganet-seg` executable run as a child process (found as in `DaemonProcessTests`): `segment`
 /// as a batch tool with a tiny U-Net on small phantoms, and the documented exit statuses.
@@ -48,6 +49,25 @@ import Testing
         _ = try writeTinyModel(to: model)
         let run = try runGanetSeg(["segment", root + "/study", "-o", root + "/out", "--model", model, "--device", "cpu"])
         #expect(run.status == 74 && run.stderr.hasPrefix("ganet-seg: error: ") && run.stderr.contains(root + "/out"), "\(run.stderr)")
+    }
+
+    /// `evaluate-detection` on one hand-made 2 x 2 x 2 study. Anomaly map, slice 0: 0.1 0.2 0 0.3,
+    /// slice 1: 0.9 0.25 0.2 0; reference: tumour at the first two voxels of slice 1. Normal brain
+    /// (map above 0, no label): 0.1 0.2 0.3 0.2; tumour 0.9 (above all four) and 0.25 (above three):
+    /// AUROC 7/8. Slice scores 0.3 (normal) and 0.9 (tumour): specificity 0.5 first holds at 0.9.
+    @Test func evaluateDetectionScoresVoxelsAndPicksAThreshold() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("detection-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for folder in ["/pred/A", "/ref"] { try FileManager.default.createDirectory(atPath: root + folder, withIntermediateDirectories: true) }
+        let geometry = Geometry.axisAligned(dims: [2, 2, 2], spacing: [1, 1, 1], origin: [0, 0, 0])
+        try NIfTIWriter().write([0.1, 0.2, 0, 0.3, 0.9, 0.25, 0.2, 0], like: geometry, as: .float32, to: root + "/pred/A/A_anomaly.nii.gz")
+        try NIfTIWriter().write([0, 0, 0, 0, 2, 1, 0, 0], like: geometry, as: .uint8, to: root + "/ref/A_seg.nii.gz")
+        try #"{"study_id": "A", "anomaly": {"slice_scores": [0.3, 0.9]}}"#.write(toFile: root + "/pred/A/metrics.json", atomically: true, encoding: .utf8)
+
+        let run = try runGanetSeg(["evaluate-detection", root + "/pred", root + "/ref", "--thresholds", "0.5", "--select-threshold", "0.5"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("voxel AUROC, whole tumour against normal brain: 0.8750 (2 tumour, 4 normal voxels)"), "\(run.stdout)")
+        #expect(run.stdout.contains("selected threshold 0.9: specificity 1.0000 >= 0.5, sensitivity 1.0000"), "\(run.stdout)")
     }
 
     /// 78: a daemon config with problems, each on a line.

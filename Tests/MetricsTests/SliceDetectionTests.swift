@@ -29,6 +29,21 @@ import Testing
         #expect(SliceDetection(threshold: 0.5, scores: [], tumour: []).accuracy.isNaN)
     }
 
+    /// The same slices pooled: normal-slice scores 0.05, 0.15, 0.3, 0.0, tumour-slice scores 0.25,
+    /// 0.35, 0.45, 0.12. Specificity 0.5 first holds at threshold 0.12 (0.0 and 0.05 below it), where
+    /// every tumour slice is still detected; 0.75 first at 0.25 (sensitivity 3/4, 0.12 missed); 1
+    /// first at 0.35 (sensitivity 2/4).
+    @Test func theMostSensitiveThresholdForASpecificity() throws {
+        let scores = [0.05, 0.15, 0.25, 0.35, 0.45, 0.3, 0.0, 0.12]
+        let tumour = [false, false, true, true, true, false, false, true]
+        let half = try #require(SliceDetection.mostSensitive(scores: scores, tumour: tumour, minimumSpecificity: 0.5))
+        #expect(half.threshold == 0.12 && half.specificity == 0.5 && half.sensitivity == 1)
+        let most = try #require(SliceDetection.mostSensitive(scores: scores, tumour: tumour, minimumSpecificity: 0.75))
+        #expect(most.threshold == 0.25 && most.sensitivity == 0.75)
+        #expect(SliceDetection.mostSensitive(scores: scores, tumour: tumour, minimumSpecificity: 1)?.threshold == 0.35)
+        #expect(SliceDetection.mostSensitive(scores: [0.2], tumour: [true], minimumSpecificity: 0.5) == nil)
+    }
+
     @Test func tumourSlicesOfALabelVolume() {
         // 2x1x3: slice 0 empty, slice 1 one label, slice 2 two.
         let labels: [Float] = [0, 0, 0, 4, 1, 2]

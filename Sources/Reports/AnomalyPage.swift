@@ -1,5 +1,5 @@
 /// The GAN module's report page, `report/anomaly.png`: one row per chosen axial slice, four tiles
-/// each: the original image (the GAN's first modality as the networks see it, preprocessed), the
+/// each: the original image (one of the GAN's modalities as the networks see it, preprocessed), the
 /// U-Net's mask over it, the pseudo-healthy inpainting (the mask occluded and filled in by the
 /// generator) and the anomaly map as a heat map over the original.
 public struct AnomalyPageInput: Sendable {
@@ -7,7 +7,8 @@ public struct AnomalyPageInput: Sendable {
     public var dims: [Int]
     public var spacing: [Double]
     public var orientation: DisplayOrientation
-    /// Name of the shown modality (e.g. "T1").
+    /// What the title says of the modalities: the shown one, and those the GAN sees (e.g. "FLAIR
+    /// (GAN on T1, T1ce, T2, FLAIR)").
     public var modality: String
     /// The input grid's voxels (x fastest): the preprocessed image, the segmentation's labels, the
     /// inpainted image (only `slices` need values) and the anomaly map (0...1).
@@ -116,7 +117,7 @@ public enum AnomalyPage {
         let (margin, gap, captionHeight, scale) = (Sheet.margin, Sheet.panelGap, Sheet.captionHeight, Sheet.textScale)
         let headerHeight = 2 * margin + BitmapFont.glyphHeight * Sheet.titleScale
         let gridWidth = 4 * w + 3 * gap
-        let title = "\(input.studyID)  GAN: \(input.modality)"
+        let title = "\(input.studyID)  \(input.modality)"
         let width = 2 * margin + max(gridWidth, BitmapFont.size(of: title, scale: Sheet.titleScale).width,
                                      scaleTotalWidth(input.anomalyLabel))
         let gridBottom = headerHeight + margin + max(input.slices.count, 1) * (h + captionHeight)

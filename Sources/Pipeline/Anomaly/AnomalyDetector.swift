@@ -36,12 +36,14 @@ public struct AnomalyDetector {
         let axialMap = prepared.toBraTSGrid(windowMap, background: 0)
         let map = prepared.reorientation.invert(axialMap, dims: study.geometry.dims)
         let shown = AnomalyMapper.reportSlices(prepared, classes: classes, map: windowMap)
-        let inpainted = mapper.inpaint(prepared, classes: classes, slices: shown)
-        let first = gan.channels[0]
+        // FLAIR shows oedema and tumour best; a GAN without it shows its first modality.
+        let k = gan.modalities.firstIndex(of: .flair) ?? 0
+        let inpainted = mapper.inpaint(prepared, classes: classes, slices: shown, channel: k)
+        let seen = gan.modalities.count > 1 ? " (GAN on \(gan.modalities.map(\.displayName).joined(separator: ", ")))" : ""
         let page = AnomalyPageInput(
             studyID: study.id, dims: prepared.bratsDims, spacing: prepared.bratsSpacing,
-            orientation: .bratsOrder, modality: gan.modalities[0].displayName,
-            original: prepared.toBraTSGrid(prepared.channels[first], background: 0),
+            orientation: .bratsOrder, modality: "GAN: \(gan.modalities[k].displayName)" + seen,
+            original: prepared.toBraTSGrid(prepared.channels[gan.channels[k]], background: 0),
             labels: [], inpainted: prepared.toBraTSGrid(inpainted, background: 0),
             anomaly: axialMap, anomalyLabel: method.scaleLabel, slices: shown.map(prepared.bratsSlice))
         // A device that failed mid-way returned a meaningless map.

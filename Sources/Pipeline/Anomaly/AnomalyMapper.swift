@@ -121,8 +121,8 @@ public struct AnomalyMapper {
 
     /// The pseudo-healthy image of window slices `slices`: the GAN's channels occluded where `classes`
     /// (the U-Net's, per window voxel) hold tumour, inpainted by the generator and completed
-    /// (`x (1 - M) + M G`). Returns the GAN's first channel per window voxel (0 on other slices).
-    public func inpaint(_ study: PreprocessedStudy, classes: [UInt8], slices: [Int]) -> [Float] {
+    /// (`x (1 - M) + M G`). Returns the GAN's channel `channel` per window voxel (0 on other slices).
+    public func inpaint(_ study: PreprocessedStudy, classes: [UInt8], slices: [Int], channel: Int = 0) -> [Float] {
         let (w, h) = (study.width, study.height)
         let plane = w * h
         var out = [Float](repeating: 0, count: study.window.voxelCount)
@@ -138,7 +138,7 @@ public struct AnomalyMapper {
             let inpainted = model.gan.generator(g, occluded: occluded, mask: m)
             let completed = model.backend.download(InpaintingGAN.complete(g, occluded: occluded, mask: m, inpainted: inpainted).value)
             for (b, z) in batch.enumerated() {
-                let base = b * model.channels.count * pw * ph
+                let base = (b * model.channels.count + channel) * pw * ph
                 for y in 0..<h {
                     for x in 0..<w { out[z * plane + y * w + x] = completed[base + y * pw + x] }
                 }

@@ -59,7 +59,7 @@ struct Segment: ParsableCommand {
     @Option(help: "With --gan: study-level detection threshold on the anomaly score (0...1).")
     var anomalyThreshold: Double = 0.5
 
-    @Option(help: "With --gan: the anomaly map, the discriminator's 1 - D (the paper's) or the inpainting residual.")
+    @Option(help: "With --gan: the anomaly map, the discriminator's 1 - D on the whole slice (the paper's) or on occluded holes, or the inpainting residual.")
     var anomalyMap: AnomalyMethod = .discriminator
 
     func validate() throws {

@@ -65,6 +65,27 @@ import Volumes
         #expect(study.brainMask.contains(true))
     }
 
+    /// A discriminator whose head has zero weights and bias 1 says sigmoid(1) for every cell, so
+    /// both discriminator maps are 1 - sigmoid(1) on every brain voxel (in holes: every voxel lies
+    /// in one pass's holes) and 0 elsewhere.
+    @Test(arguments: [AnomalyMethod.discriminator, .discriminatorInHoles])
+    func discriminatorMapsOfAConstantDiscriminator(_ method: AnomalyMethod) throws {
+        let dims = [20, 18, 6]
+        let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0])
+        let study = try Preprocessor().prepare(id: "box", geometry: geometry,
+                                               images: (1...4).map { brainBox(dims, scale: Float(100 * $0)) }, labels: nil)
+        let gan = InpaintingGAN(GANConfiguration(imageChannels: 1, generatorWidths: [4, 8], discriminatorWidths: [4, 8]),
+                                backend: backend, seed: 5)
+        let weights = gan.discriminator.exportWeights(backend: backend).map { t in
+            t.name.hasPrefix("head.") ? NamedTensor(name: t.name, shape: t.shape, values: t.values.map { _ in t.name == "head.bias" ? 1 : 0 }) : t
+        }
+        try gan.discriminator.loadWeights(SafeTensors.Contents(tensors: weights, metadata: [:], sha256: ""), path: "constant", backend: backend)
+        let model = GANModel(gan: gan, backend: backend, modalities: [.t1], name: "constant", sha256: "")
+        let map = AnomalyMapper(model: model, method: method, batchSize: 4, holeSize: 8).map(study)
+        let expected = 1 - 1 / (1 + exp(Float(-1)))
+        #expect(zip(map, study.brainMask).allSatisfy { abs($0 - ($1 ? expected : 0)) < 1e-6 })
+    }
+
     func segmenter(gan: Bool, threshold: Double = 0.5) -> Segmenter {
         let unet = UNet(UNetConfiguration(widths: [4], bottleneck: 8), backend: backend, seed: 3)
         var options = SegmenterOptions()

@@ -28,7 +28,7 @@ cp "$real/studies/BraTS-GLI-00001-000/BraTS-GLI-00001-000-seg.nii.gz" "$refs/"
 cp "$real/studies/TCGA-FG-6692/TCGA-FG-6692_seg.nii.gz" "$refs/"
 cp "$real/references/BraTS-MET-00110-000/aurora_t1c_segmentation.nii.gz" "$refs/BraTS-MET-00110-000-seg.nii.gz"
 
-for map in discriminator residual; do
+for map in discriminator discriminator-in-holes residual; do
   for id in "${!role[@]}"; do
     dir=$out/$map/${role[$id]}
     mkdir -p "$dir"

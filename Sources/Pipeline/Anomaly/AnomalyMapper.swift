@@ -8,6 +8,11 @@ public enum AnomalyMethod: String, Codable, CaseIterable, Sendable {
     /// `1 - D` per patch (0: looks like the normal brains it was trained on, 1: abnormal) is
     /// upsampled bilinearly (cell centres, edges clamped) to the slice.
     case discriminator
+    /// The discriminator's verdict on the real tissue in square holes (the residual's grid): each
+    /// hole is occluded in the condition, as in pre-training, and `1 - D(occluded, x)` asks whether
+    /// the tissue there looks like what the discriminator learnt to accept as real for that context.
+    /// The paper's map asks `D(x, x)`, a condition without a hole that pre-training never shows it.
+    case discriminatorInHoles = "discriminator-in-holes"
     /// The inpainting residual: square holes on a grid are occluded and inpainted by the generator,
     /// which learnt only normal tissue, and each pixel's value is the mean absolute difference over
     /// the GAN's channels between the image and its inpainting (the images are in 0...1; clamped to 1).
@@ -17,6 +22,7 @@ public enum AnomalyMethod: String, Codable, CaseIterable, Sendable {
     public var scaleLabel: String {
         switch self {
         case .discriminator: "anomaly (1 - D)"
+        case .discriminatorInHoles: "anomaly (1 - D, in holes)"
         case .residual: "anomaly (inpainting residual)"
         }
     }
@@ -42,12 +48,17 @@ public struct AnomalyMapper {
     /// after each batch.
     public func map(_ study: PreprocessedStudy, progress: (Int, Int) -> Void = { _, _ in }) -> [Float] {
         switch method {
-        case .discriminator: discriminatorMap(study, progress: progress)
+        case .discriminator: discriminatorMap(study, inHoles: false, progress: progress)
+        case .discriminatorInHoles: discriminatorMap(study, inHoles: true, progress: progress)
         case .residual: residualMap(study, progress: progress)
         }
     }
 
-    private func discriminatorMap(_ study: PreprocessedStudy, progress: (Int, Int) -> Void) -> [Float] {
+    /// `1 - D(condition, x)` upsampled from the discriminator's cells: the condition is `x` itself
+    /// (the paper's map), or with `inHoles` the image occluded by each of the residual's hole passes,
+    /// each pixel taking the verdict of the pass that hides it: whether the real tissue in a hole
+    /// looks like the normal tissue the discriminator learnt to expect there.
+    private func discriminatorMap(_ study: PreprocessedStudy, inHoles: Bool, progress: (Int, Int) -> Void) -> [Float] {
         let (w, h) = (study.width, study.height)
         let plane = w * h
         let slices = study.brainSlices
@@ -55,15 +66,22 @@ public struct AnomalyMapper {
         var done = 0
         // The discriminator's grid needs sides that are multiples of its patch: pad right and bottom with 0.
         forEachBatch(of: study, slices: slices, multiple: model.gan.configuration.patchStride) { batch, g, x, pw, ph in
-            let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: x, candidate: x))
-            let (rows, cols) = (normal.shape.h, normal.shape.w)
-            let cells = model.backend.download(normal.value)
-            for (b, z) in batch.enumerated() {
-                let anomaly = cells[(b * rows * cols)..<((b + 1) * rows * cols)].map { 1 - $0 }
-                let full = Self.upsample(anomaly, rows: rows, cols: cols, height: ph, width: pw)
-                for y in 0..<h {
-                    for x in 0..<w where study.brainMask[z * plane + y * w + x] {
-                        out[z * plane + y * w + x] = min(max(full[y * pw + x], 0), 1)
+            let passes: [[Float]?] = inHoles ? Self.holePasses(height: ph, width: pw, holeSize: holeSize) : [nil]
+            for holes in passes {
+                let condition = holes.map { mask in
+                    InpaintingGAN.occlude(g, image: x, mask: g.constant(model.backend.upload(
+                        (0..<batch.count).flatMap { _ in mask }, shape: Shape(batch.count, 1, ph, pw))))
+                } ?? x
+                let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: condition, candidate: x))
+                let (rows, cols) = (normal.shape.h, normal.shape.w)
+                let cells = model.backend.download(normal.value)
+                for (b, z) in batch.enumerated() {
+                    let anomaly = cells[(b * rows * cols)..<((b + 1) * rows * cols)].map { 1 - $0 }
+                    let full = Self.upsample(anomaly, rows: rows, cols: cols, height: ph, width: pw)
+                    for y in 0..<h {
+                        for x in 0..<w where study.brainMask[z * plane + y * w + x] && holes.map({ $0[y * pw + x] != 0 }) ?? true {
+                            out[z * plane + y * w + x] = min(max(full[y * pw + x], 0), 1)
+                        }
                     }
                 }
             }

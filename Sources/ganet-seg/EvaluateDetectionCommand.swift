@@ -17,7 +17,8 @@ struct EvaluateDetection: ParsableCommand {
             holds any tumour label, and is detected when its score is at least the threshold. Per \
             threshold: accuracy (TP + TN) / slices, sensitivity TP / (TP + FN), specificity TN / (TN + FP) \
             and the counts, over \
-            the slices of all studies. Slices without brain score 0 and count as true negatives \
+            the slices of all studies, and the AUROC of the slice scores (tumour slices above the others, \
+            threshold-free). Slices without brain score 0 and count as true negatives \
             unless --brain-slices-only leaves out slices with score 0 and no tumour. Where the \
             anomaly map (<id>_anomaly.nii.gz beside metrics.json) is there, it also reports the \
             voxel-level AUROC of the map for "inside the whole tumour" against "normal brain" (the \
@@ -89,6 +90,9 @@ struct EvaluateDetection: ParsableCommand {
         }
         print("\(ids.count) studies, \(tables[0].slices) slices (\(tables[0].truePositives + tables[0].falseNegatives) with tumour)\n")
         print(DetectionTable(tables).render())
+        let ranked = areaUnderROC(positives: zip(pooled.scores, pooled.tumour).filter(\.1).map(\.0),
+                                  negatives: zip(pooled.scores, pooled.tumour).filter { !$0.1 }.map(\.0))
+        print("\nslice AUROC, tumour slices above the others: \(ranked.map { format($0, 4) } ?? "n/a")")
         if !voxels.studies.isEmpty { print("\n" + voxels.render()) }
         if let minimum = selectThreshold {
             if let d = SliceDetection.mostSensitive(scores: pooled.scores, tumour: pooled.tumour, minimumSpecificity: minimum) {

@@ -67,6 +67,7 @@ import Volumes
         let run = try runGanetSeg(["evaluate-detection", root + "/pred", root + "/ref", "--thresholds", "0.5", "--select-threshold", "0.5"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("voxel AUROC, whole tumour against normal brain: 0.8750 (2 tumour, 4 normal voxels)"), "\(run.stdout)")
+        #expect(run.stdout.contains("slice AUROC, tumour slices above the others: 1.0000"), "\(run.stdout)")
         #expect(run.stdout.contains("selected threshold 0.9: specificity 1.0000 >= 0.5, sensitivity 1.0000"), "\(run.stdout)")
     }
 

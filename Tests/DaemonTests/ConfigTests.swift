@@ -78,6 +78,11 @@ import Devices
         let (config, problems) = DaemonConfig.parse("gan = \"/models/gan.safetensors\"\nanomaly_threshold = 0.3\n")
         #expect(problems.isEmpty && config.gan == "/models/gan.safetensors" && config.anomalyThreshold == 0.3)
         #expect(DaemonConfig.parse("gan = \"\"").1.isEmpty && DaemonConfig().gan.isEmpty)
+        #expect(DaemonConfig().anomalyMethod == .discriminator)
+        #expect(DaemonConfig.parse("anomaly_map = \"residual\"").0.anomalyMethod == .residual)
+        #expect(DaemonConfig.parse("anomaly_map = \"holes\"").1.map(\.description) == [
+            "line 1: anomaly_map: expected one of \"discriminator\", \"discriminator-in-holes\", \"residual\", found \"holes\"",
+        ])
         #expect(DaemonConfig.parse("gan = \"gan.safetensors\"\nanomaly_threshold = 2\n").1.map(\.description) == [
             "line 1: gan: must be an absolute path or \"\", got \"gan.safetensors\"",
             "line 2: anomaly_threshold: must be in 0...1, got 2.0",

@@ -22,11 +22,13 @@ toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")"
 work=$(mktemp -d)
 chmod 755 "$work"
 model_sha=$(sha256sum /usr/share/ganet-seg/models/ganet-seg-unet.safetensors | cut -d' ' -f1)
+gan=/usr/share/ganet-seg/models/ganet-seg-gan.safetensors
+gan_sha=$(sha256sum "$gan" | cut -d' ' -f1)
 run_installed=$(cat <<EOF
 set -e
 cd "$work"
 /usr/bin/ganet-seg --version
-/usr/bin/ganet-seg segment "$sample" -o out > /dev/null 2> segment.log || { cat segment.log >&2; exit 1; }
+/usr/bin/ganet-seg segment "$sample" -o out --gan "$gan" > /dev/null 2> segment.log || { cat segment.log >&2; exit 1; }
 EOF
 )
 if $sudo unshare -m sh -c "mount -t tmpfs none '$toolchain' && [ -z \"\$(ls -A '$toolchain')\" ] && $run_installed"; then
@@ -45,6 +47,11 @@ grep -q "\"sha256\" *: *\"$model_sha\"" "$metrics" || fail "metrics.json does no
 wt=$(grep -A1 '"WT" : {' "$metrics" | sed -n 's/.*"dice" : \([0-9.]*\).*/\1/p' | head -1)
 awk -v d="$wt" 'BEGIN { exit !(d >= 0.9) }' || fail "the sample's WT Dice is ${wt:-missing}, expected >= 0.9"
 echo "sample segmented with the installed default model (WT Dice $wt)"
+[[ -f $work/out/Phantom_2026_001/Phantom_2026_001_anomaly.nii.gz && -f $work/out/Phantom_2026_001/report/anomaly.png ]] \
+  || fail "no anomaly map or anomaly page with the installed GAN"
+grep -q "\"sha256\" *: *\"$gan_sha\"" "$metrics" && grep -q '"method" *: *"discriminator"' "$metrics" \
+  || fail "metrics.json does not name the installed GAN and its map"
+echo "anomaly map written with the installed GAN"
 
 systemd-analyze verify /lib/systemd/system/ganet-seg.service
 getent passwd ganet-seg > /dev/null || fail "no ganet-seg user after install"

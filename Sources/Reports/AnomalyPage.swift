@@ -120,11 +120,19 @@ public enum AnomalyPage {
         let title = "\(input.studyID)  \(input.modality)"
         let width = 2 * margin + max(gridWidth, BitmapFont.size(of: title, scale: Sheet.titleScale).width,
                                      scaleTotalWidth(input.anomalyLabel))
-        let gridBottom = headerHeight + margin + max(input.slices.count, 1) * (h + captionHeight)
+        // Column names sit in a band above the grid, so that no tile's orientation letters are hidden.
+        let labelsHeight = BitmapFont.glyphHeight * scale + margin
+        let gridTop = headerHeight + margin + labelsHeight
+        let gridBottom = gridTop + max(input.slices.count, 1) * (h + captionHeight)
         let height = gridBottom + Sheet.legendHeight + margin
         var page = PNGImage(width: width, height: height, fill: Sheet.pageColor)
         page.fillRect(x: 0, y: 0, width: width, height: headerHeight, color: Sheet.headerColor)
         page.drawText(title, x: margin, y: margin, scale: Sheet.titleScale, color: Sheet.textColor)
+        for (k, name) in columns.enumerated() {
+            let centre = (width - gridWidth) / 2 + k * (w + gap) + w / 2
+            page.drawText(name, x: centre - BitmapFont.size(of: name, scale: scale).width / 2, y: headerHeight + margin,
+                          scale: scale, color: Sheet.textColor)
+        }
         for (row, z) in input.slices.enumerated() {
             let tiles = [
                 tile(z) { _, g in RGB(g, g, g) },
@@ -134,12 +142,9 @@ public enum AnomalyPage {
                 tile(z) { i, _ in let g = window.grey(input.inpainted[i]); return RGB(g, g, g) },
                 tile(z) { i, g in overlay(grey: g, input.anomaly[i]) },
             ]
-            let y = headerHeight + margin + row * (h + captionHeight)
+            let y = gridTop + row * (h + captionHeight)
             for (k, image) in tiles.enumerated() {
-                let x = (width - gridWidth) / 2 + k * (w + gap)
-                page.draw(image, x: x, y: y)
-                page.drawText(columns[k], x: x + 4, y: y + 4, scale: scale, color: Sheet.textColor,
-                              background: Sheet.labelBackground)
+                page.draw(image, x: (width - gridWidth) / 2 + k * (w + gap), y: y)
             }
             let caption = Sheet.caption(z: z, slices: input.dims[2], storedZ: input.storedSlices.index(of: z, slices: input.dims[2]))
             let captionWidth = BitmapFont.size(of: caption, scale: scale).width

@@ -60,7 +60,6 @@ struct EvaluateDetection: ParsableCommand {
         guard !ids.isEmpty else { throw InputError("no study id has both anomaly scores and a ground truth") }
         for id in references.keys.sorted() where scores[id] == nil { print("warning: no anomaly scores for \(id)") }
 
-        var tables = try thresholdValues().map { SliceDetection(threshold: $0) }
         var voxels = VoxelSeparation()
         var pooled: (scores: [Double], tumour: [Bool]) = ([], [])
         for id in ids {
@@ -85,9 +84,9 @@ struct EvaluateDetection: ParsableCommand {
                 slices = zip(slices, keep).filter(\.1).map(\.0)
                 tumour = zip(tumour, keep).filter(\.1).map(\.0)
             }
-            for i in tables.indices { tables[i].add(scores: slices, tumour: tumour) }
             pooled = (pooled.scores + slices, pooled.tumour + tumour)
         }
+        let tables = try thresholdValues().map { SliceDetection(threshold: $0, scores: pooled.scores, tumour: pooled.tumour) }
         print("\(ids.count) studies, \(tables[0].slices) slices (\(tables[0].truePositives + tables[0].falseNegatives) with tumour)\n")
         print(DetectionTable(tables).render())
         let ranked = areaUnderROC(positives: zip(pooled.scores, pooled.tumour).filter(\.1).map(\.0),

@@ -66,12 +66,10 @@ public struct AnomalyMapper {
         var done = 0
         // The discriminator's grid needs sides that are multiples of its patch: pad right and bottom with 0.
         forEachBatch(of: study, slices: slices, multiple: model.gan.configuration.patchStride) { batch, g, x, pw, ph in
-            let passes: [[Float]?] = inHoles ? Self.holePasses(height: ph, width: pw, holeSize: holeSize) : [nil]
-            for holes in passes {
-                let condition = holes.map { mask in
-                    InpaintingGAN.occlude(g, image: x, mask: g.constant(model.backend.upload(
-                        (0..<batch.count).flatMap { _ in mask }, shape: Shape(batch.count, 1, ph, pw))))
-                } ?? x
+            let passes: [(holes: [Float], mask: Variable)?] = inHoles ? holeMasks(g, count: batch.count, height: ph, width: pw) : [nil]
+            for pass in passes {
+                let holes = pass?.holes
+                let condition = pass.map { InpaintingGAN.occlude(g, image: x, mask: $0.mask) } ?? x
                 let normal = g.sigmoid(model.gan.discriminator.logits(g, occluded: condition, candidate: x))
                 let (rows, cols) = (normal.shape.h, normal.shape.w)
                 let cells = model.backend.download(normal.value)
@@ -101,9 +99,7 @@ public struct AnomalyMapper {
         forEachBatch(of: study, slices: slices, multiple: model.gan.configuration.sizeMultiple) { batch, g, x, pw, ph in
             let image = model.backend.download(x.value)
             // Every pixel lies in exactly one pass's holes, each hole framed by unoccluded tissue.
-            for holes in Self.holePasses(height: ph, width: pw, holeSize: holeSize) {
-                let mask = (0..<batch.count).flatMap { _ in holes }
-                let m = g.constant(model.backend.upload(mask, shape: Shape(batch.count, 1, ph, pw)))
+            for (holes, m) in holeMasks(g, count: batch.count, height: ph, width: pw) {
                 let inpainted = model.backend.download(
                     model.gan.generator(g, occluded: InpaintingGAN.occlude(g, image: x, mask: m), mask: m).value)
                 for (b, z) in batch.enumerated() {
@@ -123,6 +119,14 @@ public struct AnomalyMapper {
             progress(done, slices.count)
         }
         return out
+    }
+
+    /// The four hole passes for an `height x width` batch of `count` slices: each pass's holes, and
+    /// the same mask for every slice as a graph constant `[count, 1, height, width]`.
+    private func holeMasks(_ g: Graph, count: Int, height: Int, width: Int) -> [(holes: [Float], mask: Variable)] {
+        Self.holePasses(height: height, width: width, holeSize: holeSize).map { holes in
+            (holes, g.constant(model.backend.upload((0..<count).flatMap { _ in holes }, shape: Shape(count, 1, height, width))))
+        }
     }
 
     /// The residual's four occlusion passes over a `height x width` image: square holes of side

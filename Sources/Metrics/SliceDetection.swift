@@ -39,6 +39,27 @@ public struct SliceDetection: Sendable, Equatable {
     /// TN / (TN + FP); NaN without normal slices.
     public var specificity: Double { Double(trueNegatives) / Double(trueNegatives + falsePositives) }
 
+    /// The threshold among the scores that `rule` picks; nil when it picks none.
+    public static func select(_ rule: ThresholdRule, scores: [Double], tumour: [Bool]) -> SliceDetection? {
+        switch rule {
+        case .youden: youden(scores: scores, tumour: tumour)
+        case .mostSensitive(let minimum): mostSensitive(scores: scores, tumour: tumour, minimumSpecificity: minimum)
+        }
+    }
+
+    /// The threshold among the scores with the highest sensitivity + specificity (Youden's J), the
+    /// lowest on a tie; nil without both tumour and tumour-free slices. Unlike a bound on one rate,
+    /// it keeps a margin on both, so the operating point holds better on other studies.
+    public static func youden(scores: [Double], tumour: [Bool]) -> SliceDetection? {
+        guard tumour.contains(true), tumour.contains(false) else { return nil }
+        var best: SliceDetection?
+        for t in Set(scores).sorted() {
+            let d = SliceDetection(threshold: t, scores: scores, tumour: tumour)
+            if best.map({ d.sensitivity + d.specificity > $0.sensitivity + $0.specificity }) ?? true { best = d }
+        }
+        return best
+    }
+
     /// The lowest threshold among the scores whose specificity is at least `minimumSpecificity`,
     /// which is the most sensitive such threshold (raising a threshold never raises sensitivity);
     /// nil when no score reaches it or there is no tumour-free slice.
@@ -55,4 +76,12 @@ public struct SliceDetection: Sendable, Equatable {
         let plane = dims[0] * dims[1]
         return (0..<dims[2]).map { z in labels[z * plane..<(z + 1) * plane].contains { $0 != 0 } }
     }
+}
+
+/// How a detection threshold is picked on validation studies' slices.
+public enum ThresholdRule: Sendable, Equatable {
+    /// The highest sensitivity + specificity (Youden's J).
+    case youden
+    /// The most sensitive threshold whose specificity is at least the bound.
+    case mostSensitive(minimumSpecificity: Double)
 }

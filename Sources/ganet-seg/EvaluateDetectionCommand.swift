@@ -23,8 +23,9 @@ struct EvaluateDetection: ParsableCommand {
             anomaly map (<id>_anomaly.nii.gz beside metrics.json) is there, it also reports the \
             voxel-level AUROC of the map for "inside the whole tumour" against "normal brain" (the \
             voxels the map covers, as it is 0 outside the brain), per study and pooled. \
-            --select-threshold S also picks, from these studies, the lowest threshold whose \
-            specificity is at least S (the most sensitive one): pick it on validation studies, then \
+            --select-threshold also picks a threshold from these studies' slices: `youden`, the one \
+            with the highest sensitivity + specificity, or a number S, the lowest one whose \
+            specificity is at least S (the most sensitive such): pick it on validation studies, then \
             pass it to --thresholds on the test studies.
             """)
 
@@ -33,12 +34,12 @@ struct EvaluateDetection: ParsableCommand {
     var referenceDir: String
     @Option(help: "Comma-separated detection thresholds.") var thresholds: String = "0.1,0.2,0.3,0.4"
     @Flag(help: "Leave out slices scored 0 (no brain) that hold no tumour.") var brainSlicesOnly = false
-    @Option(help: "Also pick the lowest threshold with at least this specificity (0...1).") var selectThreshold: Double?
+    @Option(help: "Also pick a threshold: youden, or the lowest with at least this specificity (0...1).")
+    var selectThreshold: ThresholdRule?
     @Option(help: "Also write the table to this CSV file.") var csv: String?
 
     func validate() throws {
         _ = try thresholdValues()
-        if let s = selectThreshold, !(0...1).contains(s) { throw ValidationError("--select-threshold must be in 0...1") }
     }
 
     func thresholdValues() throws -> [Double] {
@@ -93,11 +94,11 @@ struct EvaluateDetection: ParsableCommand {
                                   negatives: zip(pooled.scores, pooled.tumour).filter { !$0.1 }.map(\.0))
         print("\nslice AUROC, tumour slices above the others: \(ranked.map { format($0, 4) } ?? "n/a")")
         if !voxels.studies.isEmpty { print("\n" + voxels.render()) }
-        if let minimum = selectThreshold {
-            if let d = SliceDetection.mostSensitive(scores: pooled.scores, tumour: pooled.tumour, minimumSpecificity: minimum) {
-                print("\nselected threshold \(d.threshold): specificity \(format(d.specificity, 4)) >= \(minimum), sensitivity \(format(d.sensitivity, 4))")
+        if let rule = selectThreshold {
+            if let d = SliceDetection.select(rule, scores: pooled.scores, tumour: pooled.tumour) {
+                print("\nselected threshold \(d.threshold) (\(rule.argument)): specificity \(format(d.specificity, 4)), sensitivity \(format(d.sensitivity, 4))")
             } else {
-                print("\nno threshold reaches specificity \(minimum)")
+                print("\nno threshold selected (\(rule.argument)): it needs tumour and tumour-free slices, and a reachable specificity")
             }
         }
         if let csv { try Data(DetectionTable(tables).csv().utf8).write(to: URL(filePath: csv)) }
@@ -205,5 +206,25 @@ struct VoxelSeparation {
         func text(_ a: Double?) -> String { a.map { format($0, 4) } ?? "n/a" }
         return (["voxel AUROC, whole tumour against normal brain: \(text(pooled)) (\(tumour.count) tumour, \(normal.count) normal voxels)"]
             + studies.map { "  \($0.id): \(text($0.auroc))" }).joined(separator: "\n")
+    }
+}
+
+extension ThresholdRule: ExpressibleByArgument {
+    /// `youden`, or a minimum specificity in 0...1.
+    public init?(argument: String) {
+        if argument == "youden" {
+            self = .youden
+        } else if let s = Double(argument), (0...1).contains(s) {
+            self = .mostSensitive(minimumSpecificity: s)
+        } else {
+            return nil
+        }
+    }
+
+    var argument: String {
+        switch self {
+        case .youden: "youden"
+        case .mostSensitive(let s): "most sensitive with specificity >= \(s)"
+        }
     }
 }

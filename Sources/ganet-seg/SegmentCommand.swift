@@ -57,7 +57,7 @@ struct Segment: ParsableCommand {
     var gan: String?
 
     @Option(help: "With --gan: study-level detection threshold on the anomaly score (0...1).")
-    var anomalyThreshold: Double = 0.5
+    var anomalyThreshold: Double = SegmenterOptions.defaultAnomalyThreshold
 
     @Option(help: "With --gan: the anomaly map, the discriminator's 1 - D on the whole slice (the paper's) or on occluded holes, or the inpainting residual.")
     var anomalyMap: AnomalyMethod = .discriminator

@@ -54,7 +54,9 @@ import Volumes
     /// `evaluate-detection` on one hand-made 2 x 2 x 2 study. Anomaly map, slice 0: 0.1 0.2 0 0.3,
     /// slice 1: 0.9 0.25 0.2 0; reference: tumour at the first two voxels of slice 1. Normal brain
     /// (map above 0, no label): 0.1 0.2 0.3 0.2; tumour 0.9 (above all four) and 0.25 (above three):
-    /// AUROC 7/8. Slice scores 0.3 (normal) and 0.9 (tumour): specificity 0.5 first holds at 0.9.
+    /// AUROC 7/8. Slice scores 0.3 (normal) and 0.9 (tumour): specificity 0.5 first holds at 0.9,
+    /// which is also Youden's threshold (sensitivity + specificity 2). A rule that is neither a
+    /// specificity in 0...1 nor `youden` is a usage error.
     @Test func evaluateDetectionScoresVoxelsAndPicksAThreshold() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("detection-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -68,7 +70,11 @@ import Volumes
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("voxel AUROC, whole tumour against normal brain: 0.8750 (2 tumour, 4 normal voxels)"), "\(run.stdout)")
         #expect(run.stdout.contains("slice AUROC, tumour slices above the others: 1.0000"), "\(run.stdout)")
-        #expect(run.stdout.contains("selected threshold 0.9: specificity 1.0000 >= 0.5, sensitivity 1.0000"), "\(run.stdout)")
+        #expect(run.stdout.contains("selected threshold 0.9 (most sensitive with specificity >= 0.5): specificity 1.0000, sensitivity 1.0000"), "\(run.stdout)")
+        let youden = try runGanetSeg(["evaluate-detection", root + "/pred", root + "/ref", "--select-threshold", "youden"])
+        #expect(youden.stdout.contains("selected threshold 0.9 (youden): specificity 1.0000, sensitivity 1.0000"), "\(youden.stdout)")
+        let bad = try runGanetSeg(["evaluate-detection", root + "/pred", root + "/ref", "--select-threshold", "1.5"])
+        #expect(bad.status == 64 && bad.stderr.contains("The value '1.5' is invalid for '--select-threshold"), "\(bad.stderr)")
     }
 
     /// 78: a daemon config with problems, each on a line.

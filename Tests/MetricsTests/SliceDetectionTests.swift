@@ -44,6 +44,20 @@ import Testing
         #expect(SliceDetection.mostSensitive(scores: [0.2], tumour: [true], minimumSpecificity: 0.5) == nil)
     }
 
+    /// Normal slices 0.1, 0.2, 0.3, 0.6 and tumour slices 0.4, 0.5, 0.7, 0.8: sensitivity +
+    /// specificity is 1 + 3/4 at 0.4, below it elsewhere (1 + 2/4 at 0.3, 2/4 + 3/4 at 0.6, 2/4 + 1
+    /// at 0.7). The pooled slices above tie at 1.5 for 0.12, 0.25, 0.3 and 0.35; the lowest is kept.
+    @Test func youdensThresholdAndItsTie() throws {
+        let clear = try #require(SliceDetection.select(.youden, scores: [0.1, 0.2, 0.3, 0.6, 0.4, 0.5, 0.7, 0.8],
+                                                       tumour: [false, false, false, false, true, true, true, true]))
+        #expect(clear.threshold == 0.4 && clear.sensitivity == 1 && clear.specificity == 0.75)
+        let tied = try #require(SliceDetection.youden(scores: [0.05, 0.15, 0.25, 0.35, 0.45, 0.3, 0.0, 0.12],
+                                                      tumour: [false, false, true, true, true, false, false, true]))
+        #expect(tied.threshold == 0.12)
+        #expect(SliceDetection.youden(scores: [0.2, 0.3], tumour: [true, true]) == nil)
+        #expect(SliceDetection.select(.mostSensitive(minimumSpecificity: 0.75), scores: [0.1, 0.9], tumour: [false, true])?.threshold == 0.9)
+    }
+
     @Test func tumourSlicesOfALabelVolume() {
         // 2x1x3: slice 0 empty, slice 1 one label, slice 2 two.
         let labels: [Float] = [0, 0, 0, 4, 1, 2]

@@ -2,8 +2,8 @@
 # Table 1 of docs/results.md on real scans: slice-level tumour detection and the voxel-level AUROC
 # of a GAN's anomaly maps, both maps (the discriminator's 1 - D and the inpainting residual).
 #   validation: BraTS-MET-00110-000 (a metastasis; AURORA model reference). Its normal tissue
-#               selected the GAN's epoch; here it picks each map's threshold: the most sensitive
-#               one with slice specificity >= 0.70.
+#               selected the GAN's epoch; here it picks each map's threshold, the one with the
+#               highest slice sensitivity + specificity (Youden's J).
 #   test:       BraTS-GLI-00001-000 (BraTS 2023 winning model's reference), which no GAN training
 #               or selection saw, scored at that threshold and at the paper's 0.1-0.4.
 #   trained on: TCGA-FG-6692 (its normal tissue outside the tumour + 15 mm), reported apart.
@@ -38,9 +38,9 @@ for map in discriminator discriminator-in-holes residual; do
   done
   echo "## $map map"
   echo "### validation (BraTS-MET-00110-000)"
-  "$bin" evaluate-detection "$out/$map/validation" "$refs" --brain-slices-only --select-threshold 0.7 \
+  "$bin" evaluate-detection "$out/$map/validation" "$refs" --brain-slices-only --select-threshold youden \
     | tee "$out/$map/validation.txt" | grep -v "^warning"
-  threshold=$(sed -n 's/^selected threshold \([0-9.e-]*\):.*/\1/p' "$out/$map/validation.txt")
+  threshold=$(sed -n 's/^selected threshold \([0-9.e-]*\) .*/\1/p' "$out/$map/validation.txt")
   for part in test trained; do
     echo "### $part (${study[$part]}), thresholds 0.1-0.4 and the validation's ${threshold:-none}"
     "$bin" evaluate-detection "$out/$map/$part" "$refs" --brain-slices-only \

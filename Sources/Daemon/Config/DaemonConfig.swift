@@ -22,7 +22,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// scores, or "" for none.
     public var gan = ""
     /// Study-level detection threshold on the anomaly score (with `gan`).
-    public var anomalyThreshold = 0.5
+    public var anomalyThreshold = SegmenterOptions.defaultAnomalyThreshold
     /// How the GAN makes the anomaly map (with `gan`): the discriminator's or the inpainting residual.
     public var anomalyMethod = AnomalyMethod.discriminator
     /// Compute device, spelt as the CLI's `--device`: `auto`, `cpu`, `gpu`, `vulkan` or `vulkan:N`.

@@ -26,7 +26,7 @@ public struct SegmenterOptions: Sendable {
     /// How the GAN makes the anomaly map.
     public var anomalyMethod = AnomalyMethod.discriminator
     /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
-    public var anomalyThreshold = 0.5
+    public var anomalyThreshold = SegmenterOptions.defaultAnomalyThreshold
 
     /// The default of `minimumLesionVoxels`: the BraTS 2023 lesion-wise metrics ignore reference
     /// lesions under 50 voxels as too small to count; a predicted speck under that size is noise.
@@ -40,6 +40,10 @@ public struct SegmenterOptions: Sendable {
     /// BRATS 2013 cases, TCGA-FG-6692) each have one dominant whole-tumour component, every other
     /// one under 4% of it, while the network's stray components on real scans are many.
     public static let defaultMinimumLesionFraction = 0.1
+    /// The default of `anomalyThreshold`: the shipped GAN's slice threshold, picked by Youden's J on
+    /// its validation study's slices (docs/results.md, Table 1 on real scans). Another GAN's scores
+    /// sit elsewhere: pick its own with `evaluate-detection --select-threshold`.
+    public static let defaultAnomalyThreshold = 0.858
 
     public init() {}
 }

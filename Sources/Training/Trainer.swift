@@ -225,6 +225,7 @@ public final class Trainer {
                                        power: options.run.decayPower)
         var augmenter = Augmenter(patchSize: options.run.patchSize)
         augmenter.enabled = options.run.augment
+        let surface = SurfaceEnhancement(share: options.run.augment ? options.surfaceEnhancement : 0)
         while completedEpochs < options.run.epochs {
             let epoch = completedEpochs
             var rng = RandomSource(seed: options.run.seed &* 1_000_003 &+ UInt64(epoch))
@@ -236,7 +237,7 @@ public final class Trainer {
             var lr: Float = 0
             for k in 0..<steps {
                 let batch = (0..<options.run.batchSize).map { _ in
-                    augmenter.patch(from: slices.next(using: &rng), using: &rng)
+                    augmenter.patch(from: surface.apply(to: slices.next(using: &rng), using: &rng), using: &rng)
                 }
                 lr = schedule.rate(at: epoch * steps + k)
                 let (loss, ce, dice): (Double, Double, Double)

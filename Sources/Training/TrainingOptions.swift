@@ -3,6 +3,9 @@
 public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Epochs, batches, rate (the paper's 6e-5 is for batch 80), patches, split, seed.
     public var run = RunSettings(learningRate: 6e-5)
+    /// Share of training slices that get enhancing vessels painted at the brain's surface
+    /// (`SurfaceEnhancement`; 0: none).
+    public var surfaceEnhancement = 0.0
 
     // GANet-Seg joint training (used only when the trainer has an `AdversarialFeedback`).
 

@@ -47,6 +47,8 @@ struct Train: ParsableCommand {
     @Option(help: "U-Net bottleneck width.") var bottleneck: Int = 320
     @Option(help: "Share of tumour-free slices in the training set (the paper uses none; without them the network marks tumour in normal slices). With --synthesis-from a quarter of the slices are drawn from any brain slice instead.")
     var emptySliceShare: Double = 0.25
+    @Option(help: "Share of training slices that get enhancing vessels painted at the brain's surface on T1ce, labelled background (0: none).")
+    var surfaceEnhancement: Double = 0
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): joint GANet-Seg training.") var gan: String?
     @Option(help: "With --gan: epochs of segmentation-only training before the joint phase.") var phaseOneEpochs: Int = 10
     @Option(help: "With --gan: sparsity weight alpha (alpha * mean |M|).") var alpha: Float = 0.1
@@ -69,6 +71,9 @@ struct Train: ParsableCommand {
         guard (0.0..<1.0).contains(emptySliceShare) else {
             throw ValidationError("--empty-slice-share must be in 0..<1")
         }
+        guard (0.0...1.0).contains(surfaceEnhancement) else {
+            throw ValidationError("--surface-enhancement must be in 0...1")
+        }
         guard phaseOneEpochs >= 0, alpha >= 0, gamma >= 0, adversarialWeight >= 0, weightEpsilon >= 0, weightRefresh >= 1 else {
             throw ValidationError("--phase-one-epochs, --alpha, --gamma, --adversarial-weight, --weight-epsilon must be >= 0, "
                                   + "--weight-refresh >= 1")
@@ -88,6 +93,7 @@ struct Train: ParsableCommand {
             let backend = try common.device.makeBackend()
             var options = TrainingOptions()
             options.run = common.settings(over: options.run)
+            options.surfaceEnhancement = surfaceEnhancement
             options.phaseOneEpochs = phaseOneEpochs
             options.sparsityAlpha = alpha
             options.sizeGamma = gamma

@@ -18,12 +18,23 @@ public struct GANTrainingOptions: Codable, Equatable, Sendable {
     public var discriminatorRateScale: Float = 1
     /// Weight of the L1 reconstruction against the adversarial term (pix2pix's 100).
     public var reconstructionWeight: Float = 100
-    /// Stop after this many epochs without a better validation reconstruction loss.
+    /// What picks the kept epoch and stops the run early.
+    public var selection = GANSelection.reconstruction
+    /// Stop after this many epochs without a better selection criterion.
     public var patience = 5
     /// Modalities the GAN sees (the paper: T1 only).
     public var modalities: [Modality] = [.t1]
 
     public init() {}
+}
+
+/// What picks a pre-training run's best epoch.
+public enum GANSelection: String, Codable, CaseIterable, Sendable {
+    /// The lowest generator L1 under the mask on the held-out patches.
+    case reconstruction = "validation-l1"
+    /// The highest voxel AUROC of the discriminator's anomaly map on studies with reference labels,
+    /// which is what the map is for; the L1 says nothing about it.
+    case mapAUROC = "map-auroc"
 }
 
 /// What one pre-training epoch did (means over its steps).
@@ -47,9 +58,18 @@ public struct GANEpochReport: Codable, Sendable, Equatable {
     /// How well the discriminator tells real from completed on the validation patches (AUROC over
     /// its cells that see part of a hole): 0.5 is chance.
     public var validationAUROC: Double? = nil
+    /// The voxel AUROC of the discriminator's anomaly map, whole tumour against normal brain, mean
+    /// over the map-validation studies (`GANPretrainer.mapAUROC`).
+    public var validationMapAUROC: Double? = nil
 
-    /// What early stopping compares: the validation loss, or the training reconstruction without validation.
-    public var criterion: Double { validationReconstruction ?? reconstruction }
+    /// What epoch selection and early stopping compare, lower is better: the validation L1 (the
+    /// training L1 without validation), or the negated map AUROC (never best without one).
+    public func criterion(_ selection: GANSelection) -> Double {
+        switch selection {
+        case .reconstruction: validationReconstruction ?? reconstruction
+        case .mapAUROC: validationMapAUROC.map { -$0 } ?? .infinity
+        }
+    }
 }
 
 /// What the held-out patches say after an epoch (see `GANPretrainer.validate`).
@@ -114,9 +134,9 @@ public final class GANPretrainer {
     }
 
     /// The best criterion so far (lower is better) and the epochs since it.
-    public var best: Double? { history.map(\.criterion).min() }
+    public var best: Double? { history.map { $0.criterion(options.selection) }.min() }
     public var epochsWithoutImprovement: Int {
-        guard let best, let at = history.lastIndex(where: { $0.criterion == best }) else { return 0 }
+        guard let best, let at = history.lastIndex(where: { $0.criterion(options.selection) == best }) else { return 0 }
         return history.count - 1 - at
     }
     /// Whether early stopping ends the run.
@@ -203,6 +223,24 @@ public final class GANPretrainer {
                              discriminatorAUROC: areaUnderROC(positives: real, negatives: completed))
     }
 
+    /// The voxel AUROC of the discriminator's anomaly map (the paper's 1 - D(x, x), as `segment --gan`
+    /// makes it) for "inside the reference's whole tumour" against "normal brain", mean over the
+    /// `studies` that carry labels; nil when none does.
+    public func mapAUROC(_ studies: [PreprocessedStudy]) -> Double? {
+        let mapper = AnomalyMapper(model: GANModel(gan: gan, backend: backend, modalities: options.modalities),
+                                   method: .discriminator, batchSize: options.run.batchSize)
+        let values = studies.compactMap { study -> Double? in
+            guard let labels = study.labels else { return nil }
+            let map = mapper.map(study)
+            var (tumour, normal) = ([Double](), [Double]())
+            for i in map.indices where study.brainMask[i] {
+                if labels[i] != 0 { tumour.append(Double(map[i])) } else { normal.append(Double(map[i])) }
+            }
+            return areaUnderROC(positives: tumour, negatives: normal)
+        }
+        return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
     /// For each discriminator cell (`cells`: `[N, 1, rows, cols]`), whether its share of the patch
     /// (`masks`: `[N, 1, P, P]`, the grid split evenly) holds any occluded pixel.
     static func cellsSeeingHoles(_ mask: [Float], masks: Shape, cells: Shape) -> [Bool] {
@@ -272,8 +310,8 @@ public final class GANPretrainer {
 
     /// Runs the remaining epochs, or until early stopping. `onStep(done, total, loss)` reports
     /// progress; `onEpoch(report, improved)` gets each epoch (write the best model when `improved`,
-    /// and checkpoints).
-    public func train(_ samples: [SliceSample], validation: [SliceSample],
+    /// and checkpoints). `mapValidation`: studies with reference labels for the map's AUROC.
+    public func train(_ samples: [SliceSample], validation: [SliceSample], mapValidation: [PreprocessedStudy] = [],
                       onStep: (Int, Int, Double) -> Void = { _, _, _ in },
                       onEpoch: (GANEpochReport, Bool) throws -> Void = { _, _ in }) rethrows {
         precondition(!samples.isEmpty, "no normal slices to train on")
@@ -317,7 +355,9 @@ public final class GANPretrainer {
                 report.validationDiscriminatorLoss = validation.discriminatorLoss
                 report.validationAUROC = validation.discriminatorAUROC
             }
-            let improved = best.map { report.criterion < $0 } ?? true
+            if !mapValidation.isEmpty { report.validationMapAUROC = mapAUROC(mapValidation) }
+            let criterion = report.criterion(options.selection)
+            let improved = criterion.isFinite && (best.map { criterion < $0 } ?? true)
             completedEpochs += 1
             history.append(report)
             try onEpoch(report, improved)

@@ -19,8 +19,11 @@ struct PretrainGAN: ParsableCommand {
             (ellipses and blobs): the generator inpaints the occluded tissue (adversarial + L1 loss), \
             the discriminator is updated once per --discriminator-interval generator updates. Adam \
             (weight decay 1e-4) with polynomial decay. After each epoch it reports the validation L1 \
-            under the masks, keeps the best GAN in --output, writes <output>.checkpoint for --resume, \
-            and stops early after --patience common.epochs without improvement. Log: <output>.log.jsonl.
+            under the masks and the discriminator's loss and AUROC on them, and, for each \
+            --map-validation-study (a study with reference labels), the voxel AUROC of the \
+            discriminator's anomaly map, tumour against normal brain; keeps the best GAN by \
+            --select-by in --output, writes <output>.checkpoint for --resume, and stops early after \
+            --patience epochs without improvement. Log: <output>.log.jsonl.
             """)
 
     enum Modalities: String, ExpressibleByArgument, CaseIterable {
@@ -37,6 +40,12 @@ struct PretrainGAN: ParsableCommand {
     @Option(name: .customLong("validation-study"), parsing: .singleValue,
             help: ArgumentHelp("A study whose normal tissue is held out for validation (repeatable).", valueName: "path"))
     var validationStudies: [String] = []
+    @Option(name: .customLong("map-validation-study"), parsing: .singleValue,
+            help: ArgumentHelp("A study with reference labels on which the anomaly map's voxel AUROC is measured after each epoch (repeatable).",
+                               valueName: "path"))
+    var mapValidationStudies: [String] = []
+    @Option(help: "What keeps an epoch: validation-l1 (the generator's) or map-auroc (needs --map-validation-study).")
+    var selectBy: GANSelection = .reconstruction
     @Option(help: "Generator U-Net widths (the last is the bottleneck).") var generatorWidths: String = "32,64,128"
     @Option(help: "Discriminator widths (one 4x4 stride-2 convolution each).") var discriminatorWidths: String = "32,64,128"
     @Option(help: "Generator updates per discriminator update.") var discriminatorInterval: Int = 5
@@ -52,6 +61,9 @@ struct PretrainGAN: ParsableCommand {
             throw ValidationError("--discriminator-interval and --patience must be >= 1, "
                                   + "--reconstruction-weight, --slices-per-study and --tumour-margin >= 0, "
                                   + "--discriminator-lr-scale > 0")
+        }
+        if selectBy == .mapAUROC && mapValidationStudies.isEmpty {
+            throw ValidationError("--select-by map-auroc needs a --map-validation-study")
         }
         _ = try ganConfiguration()
     }
@@ -73,11 +85,19 @@ struct PretrainGAN: ParsableCommand {
             options.discriminatorRateScale = discriminatorLrScale
             options.reconstructionWeight = reconstructionWeight
             options.patience = patience
+            options.selection = selectBy
             options.modalities = modalities.list
 
             let (train, validation) = try loadSlices(options)
             guard !train.isEmpty else { throw InputError("\(normals): no normal brain slice to train on") }
             log("\(train.count) training slices, \(validation.count) validation slices (\(modalities.rawValue))")
+            let mapValidation = try mapValidationStudies.map { path in
+                let study = try Preprocessor()(try Study.load(try StudyFolder(path: path)))
+                guard study.labels?.contains(where: { $0 != 0 }) == true else {
+                    throw InputError("\(path): a map validation study needs reference labels with a tumour")
+                }
+                return study
+            }
 
             let config = try ganConfiguration()
             let gan = InpaintingGAN(config, backend: backend, seed: common.seed)
@@ -92,24 +112,27 @@ struct PretrainGAN: ParsableCommand {
             metadata["training_data"] = common.dataDescription
             let runLog = output + ".log.jsonl"
             let onStep = common.epochProgress(completedEpochs: { trainer.completedEpochs }) { "G \(format($0, 4))" }
-            try trainer.train(train, validation: validation, onStep: onStep) { report, improved in
+            try trainer.train(train, validation: validation, mapValidation: mapValidation, onStep: onStep) { report, improved in
                 // A failed device gave meaningless numbers this epoch: stop before saving any of them.
                 try backend.synchronize()
                 let d = report.discriminatorLoss.map { " D \(format($0, 4))" } ?? ""
                 let v = (report.validationReconstruction.map { " val L1 \(format($0, 4))" } ?? "")
                     + (report.validationDiscriminatorLoss.map { " val D \(format($0, 4)) (chance 0.6931)" } ?? "")
                     + (report.validationAUROC.map { " val D AUROC \(format($0, 3))" } ?? "")
+                    + (report.validationMapAUROC.map { " map AUROC \(format($0, 3))" } ?? "")
                 log("epoch \(report.epoch)/\(common.epochs) G \(format(report.generatorLoss, 4)) (adv \(format(report.adversarial, 4)), L1 \(format(report.reconstruction, 4)))\(d) lr \(report.learningRate) \(format(report.seconds, 0)) s\(v)\(improved ? " (best)" : "")")
                 try appendLine(try jsonLine(report), to: runLog)
                 if improved {
                     metadata["epochs"] = "\(report.epoch)"
-                    metadata["validation_reconstruction_l1"] = format(report.criterion, 5)
+                    metadata["selected_by"] = selectBy.rawValue
+                    metadata["validation_reconstruction_l1"] = format(report.validationReconstruction ?? report.reconstruction, 5)
+                    metadata["validation_map_auroc"] = report.validationMapAUROC.map { format($0, 4) }
                     try SafeTensors.write(gan.exportWeights(backend: backend), as: common.weightsType, metadata: metadata, to: output)
                 }
                 try checkpoint.save(trainer)
             }
             if trainer.stoppedEarly {
-                log("early stopping: no better validation L1 in \(patience) epochs")
+                log("early stopping: no better \(selectBy.rawValue) in \(patience) epochs")
             }
             log("best GAN: \(output)")
         }
@@ -127,3 +150,4 @@ struct PretrainGAN: ParsableCommand {
         return (train.flatMap { $0 }, validation.flatMap { $0 })
     }
 }
+extension GANSelection: ExpressibleByArgument {}

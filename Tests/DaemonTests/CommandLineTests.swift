@@ -39,6 +39,13 @@ import Volumes
         #expect(run.status == 64 && run.stderr.contains("give at least one study folder"), "\(run.stderr)")
     }
 
+    /// 64: choosing the GAN's epoch by its map's AUROC without a study to measure it on.
+    @Test func mapSelectionWithoutAStudyIsABadCommandLine() throws {
+        let run = try runGanetSeg(["pretrain-gan", "--normals", "/tmp/unused", "--output", "/tmp/unused.safetensors",
+                                   "--select-by", "map-auroc"])
+        #expect(run.status == 64 && run.stderr.contains("--select-by map-auroc needs a --map-validation-study"), "\(run.stderr)")
+    }
+
     /// 74: an output folder that cannot be made (a file is in its place), before any study is read.
     @Test func anOutputThatCannotBeMadeExits74() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("segment-output-\(UUID().uuidString)").path

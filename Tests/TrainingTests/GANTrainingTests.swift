@@ -282,6 +282,50 @@ import Volumes
         #expect(trainer.stoppedEarly)
     }
 
+    /// Selected by the map's AUROC: 0.6, 0.8, 0.7 keeps epoch 2 (one epoch without improvement); an
+    /// epoch without a map AUROC is never the best, whatever its L1.
+    @Test func selectionByTheMapsAUROC() {
+        var options = tinyOptions()
+        options.selection = .mapAUROC
+        options.patience = 2
+        let trainer = GANPretrainer(gan: InpaintingGAN(GANConfiguration(generatorWidths: [4, 8], discriminatorWidths: [4]),
+                                                       backend: backend), backend: backend, options: options)
+        func report(_ epoch: Int, _ auroc: Double?) -> GANEpochReport {
+            var r = GANEpochReport(epoch: epoch, generatorLoss: 0, adversarial: 0, reconstruction: 1, discriminatorLoss: 0,
+                                   learningRate: 0, seconds: 0, validationReconstruction: 0.1 / Double(epoch))
+            r.validationMapAUROC = auroc
+            return r
+        }
+        trainer.restore(completedEpochs: 3, history: [report(1, 0.6), report(2, 0.8), report(3, 0.7)])
+        #expect(trainer.best == -0.8 && trainer.epochsWithoutImprovement == 1)
+        #expect(report(4, nil).criterion(.mapAUROC) == .infinity && report(4, nil).criterion(.reconstruction) == 0.025)
+    }
+
+    /// A discriminator whose head has zero weights says the same for every cell, so the map is
+    /// constant and its AUROC is 1/2 (ties count half) on a study with a tumour label; a study
+    /// without labels is not measured.
+    @Test func mapAUROCOfAConstantDiscriminator() throws {
+        let dims = [20, 18, 6]
+        var image = [Float](repeating: 0, count: dims.reduce(1, *))
+        var labels = [UInt8](repeating: 0, count: image.count)
+        for z in 1..<5 { for y in 3..<15 { for x in 4..<16 { image[x + 20 * (y + 18 * z)] = Float(100 + x + y + z) } } }
+        for z in 2..<4 { for y in 6..<9 { for x in 6..<9 { labels[x + 20 * (y + 18 * z)] = 2 } } }
+        let geometry = Geometry.axisAligned(dims: dims, spacing: [1, 1, 1], origin: [0, 0, 0])
+        let labelled = try Preprocessor().prepare(id: "box", geometry: geometry, images: Array(repeating: image, count: 4), labels: labels)
+        let unlabelled = try Preprocessor().prepare(id: "box", geometry: geometry, images: Array(repeating: image, count: 4), labels: nil)
+        let gan = InpaintingGAN(GANConfiguration(imageChannels: 1, generatorWidths: [4, 8], discriminatorWidths: [4, 8]),
+                                backend: backend, seed: 5)
+        let weights = gan.discriminator.exportWeights(backend: backend).map { t in
+            t.name.hasPrefix("head.") ? NamedTensor(name: t.name, shape: t.shape, values: t.values.map { _ in 0 }) : t
+        }
+        try gan.discriminator.loadWeights(SafeTensors.Contents(tensors: weights, metadata: [:], sha256: ""), path: "constant", backend: backend)
+        var options = tinyOptions()
+        options.run.batchSize = 2
+        let trainer = GANPretrainer(gan: gan, backend: backend, options: options)
+        #expect(trainer.mapAUROC([labelled, unlabelled]) == 0.5)
+        #expect(trainer.mapAUROC([unlabelled]) == nil)
+    }
+
     @Test func occlusionMasksAreNonEmptyAndDeterministic() {
         var a = RandomSource(seed: 4), b = RandomSource(seed: 4)
         let image = [Float](repeating: 1, count: 32 * 32)

@@ -7,19 +7,20 @@ import Randomness
 /// metastasis studies have 4% of voxels brighter than 1.9x the median T1ce, the one real training
 /// pair 0.7%, and the superior sagittal sinus was segmented as enhancing tumour.
 ///
-/// Each painted arc is the brain's outer band (1-4 pixels deep) within a random radius of a random
-/// surface pixel, set to a random level near the top of the normalised range where the slice has
-/// no tumour label (a tumour that reaches the surface keeps its own signal).
+/// Each painted arc is the brain's outer band (2-8 pixels deep: a sinus with the falx beside it
+/// reaches 10 mm) within a random radius of a random surface pixel, set to a random level at the top
+/// of the normalised range, where enhancing tumour also lies after preprocessing, wherever the
+/// slice has no tumour label (a tumour that reaches the surface keeps its own signal).
 public struct SurfaceEnhancement: Sendable {
     /// Chance that a slice gets painted arcs (0 turns the augmentation off).
     public var share: Double
     /// The T1ce channel of the network's input.
     public var channel = Modality.t1ce.rawValue
     public var arcs: ClosedRange<Int> = 1...3
-    public var depth: ClosedRange<Int> = 1...4
-    public var radius: ClosedRange<Double> = 6...40
-    /// On the normalised 0...1 scale (the brain's 0.5th to 99.5th percentile).
-    public var level: ClosedRange<Double> = 0.6...1.0
+    public var depth: ClosedRange<Int> = 2...8
+    public var radius: ClosedRange<Double> = 10...40
+    /// On the preprocessed 0...1 scale (the sinus of a real glioma study: median 0.97).
+    public var level: ClosedRange<Double> = 0.85...1.0
 
     public init(share: Double) {
         self.share = share

@@ -6,7 +6,7 @@
 #   validation: BraTS-MET-00110-000 outside its AURORA reference + 15 mm (real), and normal phantom 7,
 #               for the discriminator's diagnostics and the generator's L1; the whole of
 #               BraTS-MET-00110-000 with its reference for the anomaly map's voxel AUROC, which picks
-#               the kept epoch (--select-by map-auroc)
+#               the kept epoch (--select-by map-auroc; it moves between epochs, so no early stop)
 #   never used: BraTS-GLI-00001-000 (the test study of docs/results.md, Table 1 on real scans)
 # Copies of the studies go to WORKDIR, never into the repository. About 45 minutes on a 2-core machine.
 # Usage: bash scripts/models/train-gan-real.sh [WORKDIR] [PRETRAIN_GAN_OPTIONS...]
@@ -32,5 +32,5 @@ cp "$real/references/$met/aurora_t1c_segmentation.nii.gz" "$work/val/$met/$met-s
   --validation-study "$work/val/PhantomNormal_300_007" --validation-fraction 0 --modalities all \
   --map-validation-study "$work/val/$met" --select-by map-auroc \
   --output "$work/gan.safetensors" --epochs 40 --samples-per-epoch 640 --batch-size 16 --patch-size 64 \
-  --lr 2e-4 --discriminator-interval 1 --discriminator-lr-scale 2 --patience 8 --seed 11 --device cpu \
+  --lr 2e-4 --discriminator-interval 1 --discriminator-lr-scale 2 --patience 40 --seed 11 --device cpu \
   --data-description "real normal tissue (TCGA-FG-6692 outside its tumour + 15 mm) and 6 normal phantoms" "$@"

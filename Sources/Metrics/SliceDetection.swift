@@ -79,9 +79,16 @@ public struct SliceDetection: Sendable, Equatable {
 }
 
 /// How a detection threshold is picked on validation studies' slices.
-public enum ThresholdRule: Sendable, Equatable {
+public enum ThresholdRule: Sendable, Equatable, CustomStringConvertible {
     /// The highest sensitivity + specificity (Youden's J).
     case youden
     /// The most sensitive threshold whose specificity is at least the bound.
     case mostSensitive(minimumSpecificity: Double)
+
+    public var description: String {
+        switch self {
+        case .youden: "youden"
+        case .mostSensitive(let s): "most sensitive with specificity >= \(s)"
+        }
+    }
 }

@@ -96,9 +96,9 @@ struct EvaluateDetection: ParsableCommand {
         if !voxels.studies.isEmpty { print("\n" + voxels.render()) }
         if let rule = selectThreshold {
             if let d = SliceDetection.select(rule, scores: pooled.scores, tumour: pooled.tumour) {
-                print("\nselected threshold \(d.threshold) (\(rule.argument)): specificity \(format(d.specificity, 4)), sensitivity \(format(d.sensitivity, 4))")
+                print("\nselected threshold \(d.threshold) (\(rule)): specificity \(format(d.specificity, 4)), sensitivity \(format(d.sensitivity, 4))")
             } else {
-                print("\nno threshold selected (\(rule.argument)): it needs tumour and tumour-free slices, and a reachable specificity")
+                print("\nno threshold selected (\(rule)): it needs tumour and tumour-free slices, and a reachable specificity")
             }
         }
         if let csv { try Data(DetectionTable(tables).csv().utf8).write(to: URL(filePath: csv)) }
@@ -218,13 +218,6 @@ extension ThresholdRule: ExpressibleByArgument {
             self = .mostSensitive(minimumSpecificity: s)
         } else {
             return nil
-        }
-    }
-
-    var argument: String {
-        switch self {
-        case .youden: "youden"
-        case .mostSensitive(let s): "most sensitive with specificity >= \(s)"
         }
     }
 }

@@ -125,7 +125,7 @@ struct PretrainGAN: ParsableCommand {
                 if improved {
                     metadata["epochs"] = "\(report.epoch)"
                     metadata["selected_by"] = selectBy.rawValue
-                    metadata["validation_reconstruction_l1"] = format(report.validationReconstruction ?? report.reconstruction, 5)
+                    metadata["validation_reconstruction_l1"] = format(report.criterion(.reconstruction), 5)
                     metadata["validation_map_auroc"] = report.validationMapAUROC.map { format($0, 4) }
                     try SafeTensors.write(gan.exportWeights(backend: backend), as: common.weightsType, metadata: metadata, to: output)
                 }

@@ -226,6 +226,7 @@ public final class Trainer {
         var augmenter = Augmenter(patchSize: options.run.patchSize)
         augmenter.enabled = options.run.augment
         let surface = SurfaceEnhancement(share: options.run.augment ? options.surfaceEnhancement : 0)
+        let contrast = TumourContrast(share: options.run.augment ? options.tumourContrast : 0)
         while completedEpochs < options.run.epochs {
             let epoch = completedEpochs
             var rng = RandomSource(seed: options.run.seed &* 1_000_003 &+ UInt64(epoch))
@@ -237,7 +238,8 @@ public final class Trainer {
             var lr: Float = 0
             for k in 0..<steps {
                 let batch = (0..<options.run.batchSize).map { _ in
-                    augmenter.patch(from: surface.apply(to: slices.next(using: &rng), using: &rng), using: &rng)
+                    let slice = contrast.apply(to: slices.next(using: &rng), using: &rng)
+                    return augmenter.patch(from: surface.apply(to: slice, using: &rng), using: &rng)
                 }
                 lr = schedule.rate(at: epoch * steps + k)
                 let (loss, ce, dice): (Double, Double, Double)

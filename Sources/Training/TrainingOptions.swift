@@ -6,6 +6,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Share of training slices that get enhancing vessels painted at the brain's surface
     /// (`SurfaceEnhancement`; 0: none).
     public var surfaceEnhancement = 0.0
+    /// Share of tumour slices whose core is moved toward the oedema's signal and whose enhancement
+    /// is weakened (`TumourContrast`; 0: none).
+    public var tumourContrast = 0.0
 
     // GANet-Seg joint training (used only when the trainer has an `AdversarialFeedback`).
 

@@ -49,6 +49,8 @@ struct Train: ParsableCommand {
     var emptySliceShare: Double = 0.25
     @Option(help: "Share of training slices that get enhancing vessels painted at the brain's surface on T1ce, labelled background (0: none).")
     var surfaceEnhancement: Double = 0
+    @Option(help: "Share of tumour slices whose core signal is moved toward the oedema's and whose enhancement on T1ce is weakened; labels unchanged (0: none).")
+    var tumourContrast: Double = 0
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): joint GANet-Seg training.") var gan: String?
     @Option(help: "With --gan: epochs of segmentation-only training before the joint phase.") var phaseOneEpochs: Int = 10
     @Option(help: "With --gan: sparsity weight alpha (alpha * mean |M|).") var alpha: Float = 0.1
@@ -74,6 +76,9 @@ struct Train: ParsableCommand {
         guard (0.0...1.0).contains(surfaceEnhancement) else {
             throw ValidationError("--surface-enhancement must be in 0...1")
         }
+        guard (0.0...1.0).contains(tumourContrast) else {
+            throw ValidationError("--tumour-contrast must be in 0...1")
+        }
         guard phaseOneEpochs >= 0, alpha >= 0, gamma >= 0, adversarialWeight >= 0, weightEpsilon >= 0, weightRefresh >= 1 else {
             throw ValidationError("--phase-one-epochs, --alpha, --gamma, --adversarial-weight, --weight-epsilon must be >= 0, "
                                   + "--weight-refresh >= 1")
@@ -94,6 +99,7 @@ struct Train: ParsableCommand {
             var options = TrainingOptions()
             options.run = common.settings(over: options.run)
             options.surfaceEnhancement = surfaceEnhancement
+            options.tumourContrast = tumourContrast
             options.phaseOneEpochs = phaseOneEpochs
             options.sparsityAlpha = alpha
             options.sizeGamma = gamma

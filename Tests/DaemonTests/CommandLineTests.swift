@@ -46,11 +46,11 @@ import Volumes
         #expect(run.status == 64 && run.stderr.contains("--select-by map-auroc needs a --map-validation-study"), "\(run.stderr)")
     }
 
-    /// 64: a share of painted slices outside 0...1.
-    @Test func aSurfaceEnhancementShareOutsideZeroToOneIsABadCommandLine() throws {
-        let run = try runGanetSeg(["train", "--data", "/tmp/unused", "--output", "/tmp/unused.safetensors",
-                                   "--surface-enhancement", "1.5"])
-        #expect(run.status == 64 && run.stderr.contains("--surface-enhancement must be in 0...1"), "\(run.stderr)")
+    /// 64: a share of augmented slices outside 0...1.
+    @Test(arguments: ["--surface-enhancement", "--tumour-contrast"])
+    func anAugmentationShareOutsideZeroToOneIsABadCommandLine(option: String) throws {
+        let run = try runGanetSeg(["train", "--data", "/tmp/unused", "--output", "/tmp/unused.safetensors", option, "1.5"])
+        #expect(run.status == 64 && run.stderr.contains("\(option) must be in 0...1"), "\(run.stderr)")
     }
 
     /// 74: an output folder that cannot be made (a file is in its place), before any study is read.

@@ -23,5 +23,5 @@ struct GanetSeg: ParsableCommand {
             """,
         version: version,
         subcommands: [Synth.self, Info.self, Segment.self, Train.self, PretrainGAN.self, Evaluate.self, EvaluateSet.self,
-                      EvaluateDetection.self, Report.self, Bench.self, Devices.self, Watch.self, CheckConfig.self, Status.self])
+                      EvaluateDetection.self, AverageWeights.self, Report.self, Bench.self, Devices.self, Watch.self, CheckConfig.self, Status.self])
 }

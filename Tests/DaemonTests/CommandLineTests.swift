@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Networks
 import Testing
 import Volumes
 
@@ -51,6 +52,28 @@ import Volumes
     func anAugmentationShareOutsideZeroToOneIsABadCommandLine(option: String) throws {
         let run = try runGanetSeg(["train", "--data", "/tmp/unused", "--output", "/tmp/unused.safetensors", option, "1.5"])
         #expect(run.status == 64 && run.stderr.contains("\(option) must be in 0...1"), "\(run.stderr)")
+    }
+
+    /// `average-weights`: the mean of two models is written with its parts named; one model, or
+    /// shares that do not match the models, is a bad command line (64).
+    @Test func averageWeightsWritesTheMeanAndRefusesBadCommandLines() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("average-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let tensor = { (v: Float) in [NamedTensor(name: "w", shape: [2], values: [v, 2 * v])] }
+        try SafeTensors.write(tensor(1), as: .f32, metadata: ["architecture": "x", "epochs": "4"], to: root + "/a.safetensors")
+        try SafeTensors.write(tensor(3), as: .f32, metadata: [:], to: root + "/b.safetensors")
+        let run = try runGanetSeg(["average-weights", root + "/a.safetensors", root + "/b.safetensors", "--output", root + "/m.safetensors"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let mean = try SafeTensors.read(path: root + "/m.safetensors")
+        #expect(mean.tensors == tensor(2) && mean.metadata["architecture"] == "x" && mean.metadata["epochs"] == nil)
+        #expect(mean.metadata["averaged_from"]?.hasPrefix("0.5000 x a.safetensors (sha256 ") == true, "\(mean.metadata)")
+
+        let one = try runGanetSeg(["average-weights", root + "/a.safetensors", "--output", root + "/n.safetensors"])
+        #expect(one.status == 64 && one.stderr.contains("give at least two models to average"), "\(one.stderr)")
+        let shares = try runGanetSeg(["average-weights", root + "/a.safetensors", root + "/b.safetensors", "--shares", "1",
+                                      "--output", root + "/n.safetensors"])
+        #expect(shares.status == 64 && shares.stderr.contains("--shares must be 2 comma-separated numbers, got '1'"), "\(shares.stderr)")
     }
 
     /// 74: an output folder that cannot be made (a file is in its place), before any study is read.

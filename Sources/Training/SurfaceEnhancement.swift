@@ -58,8 +58,7 @@ public struct SurfaceEnhancement: Sendable {
     static func surfaceDepth(of s: SliceSample, upTo limit: Int) -> [Int] {
         let (w, h) = (s.width, s.height)
         let plane = w * h
-        let channels = s.image.count / plane
-        var layers = (0..<plane).map { p in (0..<channels).contains { s.image[$0 * plane + p] != 0 } ? limit + 1 : 0 }
+        var layers = (0..<plane).map { s.isBrain(at: $0) ? limit + 1 : 0 }
         for k in 1...limit {
             let before = layers
             for y in 0..<h {

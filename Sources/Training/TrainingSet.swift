@@ -10,6 +10,12 @@ public struct SliceSample: Sendable {
     public var height: Int
     public var width: Int
     public var channels: Int { image.count / (height * width) }
+
+    /// Whether pixel `p` lies in the brain: preprocessing sets every channel to 0 outside it.
+    public func isBrain(at p: Int) -> Bool {
+        let plane = height * width
+        return (0..<channels).contains { image[$0 * plane + p] != 0 }
+    }
 }
 
 /// BraTS label (either convention) to network class: 1 NCR -> 1, 2 ED -> 2, 3 or 4 ET -> 3.

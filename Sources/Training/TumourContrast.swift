@@ -45,11 +45,9 @@ public struct TumourContrast: Sendable {
                 }
             }
         }
-        let normal = s.classes.indices.filter { p in
-            s.classes[p] == 0 && (0..<s.channels).contains { s.image[$0 * plane + p] != 0 }
-        }
         let factor = Float(rng.uniform(enhancement))
-        if !enhancing.isEmpty, !normal.isEmpty {
+        let normal = enhancing.isEmpty ? [] : s.classes.indices.filter { s.classes[$0] == 0 && s.isBrain(at: $0) }
+        if !normal.isEmpty {
             let base = Self.meanAndDeviation(normal.map { s.image[channel * plane + $0] }).mean
             for p in enhancing where s.image[channel * plane + p] > base {
                 out.image[channel * plane + p] = base + (s.image[channel * plane + p] - base) * factor

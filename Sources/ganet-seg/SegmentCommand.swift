@@ -53,6 +53,9 @@ struct Segment: ParsableCommand {
     @Option(help: "Components with fewer voxels than this share of their region's largest component also leave their region (0: off).")
     var minLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction
 
+    @Option(help: "Oedema that tumour core meets along at least this share of the 26 rays from it becomes necrotic core (0: off).")
+    var enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction
+
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): also write the anomaly map and scores.")
     var gan: String?
 
@@ -67,6 +70,7 @@ struct Segment: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1") }
         guard minLesionVoxels >= 0 else { throw ValidationError("--min-lesion-voxels must be >= 0") }
         guard (0.0...1.0).contains(minLesionFraction) else { throw ValidationError("--min-lesion-fraction must be in 0...1") }
+        guard (0.0...1.0).contains(enclosedCoreFraction) else { throw ValidationError("--enclosed-core-fraction must be in 0...1") }
         guard (0.0...1.0).contains(anomalyThreshold) else { throw ValidationError("--anomaly-threshold must be in 0...1") }
     }
 
@@ -79,6 +83,7 @@ struct Segment: ParsableCommand {
             options.batchSize = batchSize
             options.minimumLesionVoxels = minLesionVoxels
             options.minimumLesionFraction = minLesionFraction
+            options.enclosedCoreFraction = enclosedCoreFraction
             options.software = GanetSeg.software
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold

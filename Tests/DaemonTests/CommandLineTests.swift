@@ -54,6 +54,13 @@ import Volumes
         #expect(run.status == 64 && run.stderr.contains("\(option) must be in 0...1"), "\(run.stderr)")
     }
 
+    /// 64: a post-processing share outside 0...1.
+    @Test(arguments: ["--min-lesion-fraction", "--enclosed-core-fraction"])
+    func aPostprocessingShareOutsideZeroToOneIsABadCommandLine(option: String) throws {
+        let run = try runGanetSeg(["segment", "/tmp/unused", "--output", "/tmp/unused-out", option, "1.5"])
+        #expect(run.status == 64 && run.stderr.contains("\(option) must be in 0...1"), "\(run.stderr)")
+    }
+
     /// `average-weights`: the mean of two models is written with its parts named; one model, or
     /// shares that do not match the models, is a bad command line (64).
     @Test func averageWeightsWritesTheMeanAndRefusesBadCommandLines() throws {

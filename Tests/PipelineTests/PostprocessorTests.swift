@@ -47,4 +47,20 @@ import Volumes
         #expect(filtered.regions["WT"]?.lesions == 1)
         #expect(filtered.labels.labels.filter { $0 == 2 }.isEmpty)
     }
+
+    /// An oedema voxel whose 26 neighbours are all enhancing tumour becomes necrotic core, and is
+    /// measured as core; with the rule off it stays oedema.
+    @Test func oedemaInsideTheRimBecomesCore() {
+        let (w, h) = (prepared.width, prepared.height)
+        var window = [UInt8](repeating: 0, count: prepared.window.voxelCount)
+        for z in 0...2 { for y in 2...4 { for x in 2...4 { window[x + w * (y + h * z)] = 3 } } }
+        window[3 + w * (3 + h * 1)] = 2
+        let filled = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0, enclosedCoreFraction: 0.8)(window, of: prepared)
+        let kept = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0, enclosedCoreFraction: 0)(window, of: prepared)
+        // One voxel of 2 mm^3.
+        #expect(filled.regions["NCR"] == .init(volumeML: 0.002, lesions: 1))
+        #expect(filled.regions["ED"]?.volumeML == 0)
+        #expect(kept.regions["ED"] == .init(volumeML: 0.002, lesions: 1))
+        #expect(kept.regions["NCR"]?.volumeML == 0)
+    }
 }

@@ -16,6 +16,8 @@ public struct MetricsDocument: Codable, Sendable {
     public var minLesionVoxels: Int? = nil
     /// The post-processing's share of the largest component under which a component is removed.
     public var minLesionFraction: Double? = nil
+    /// The post-processing's share of rays meeting core at which enclosed oedema became core (0: off).
+    public var enclosedCoreFraction: Double? = nil
     public var timingsMS: [String: Double]
     /// By BraTS region (WT, TC, ET) and by the labels NCR and ED.
     public var regions: [String: RegionSummary]
@@ -122,7 +124,7 @@ public struct MetricsDocument: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schema, studyID = "study_id", created, software, model, device, input
         case labelConvention = "label_convention", minLesionVoxels = "min_lesion_voxels"
-        case minLesionFraction = "min_lesion_fraction"
+        case minLesionFraction = "min_lesion_fraction", enclosedCoreFraction = "enclosed_core_fraction"
         case timingsMS = "timings_ms", regions, evaluation, anomaly
     }
 }

@@ -2,21 +2,26 @@ import Metrics
 
 /// The postprocess stage: the network's classes on the crop window become the mask that is
 /// written, on the input grid. Classes map to the output convention's labels, small and
-/// relatively small components leave their region, the regions are measured, and the window is
-/// put back into the input grid.
+/// relatively small components leave their region, oedema that the core encloses becomes core,
+/// the regions are measured, and the window is put back into the input grid.
 public struct Postprocessor: Sendable {
     public var convention: LabelConvention
     /// Components (26-connected) of fewer voxels leave their region; 0 keeps all.
     public var minimumLesionVoxels: Int
     /// Components under this share of their region's largest leave it too; 0 turns the rule off.
     public var minimumLesionFraction: Double
+    /// Oedema that core meets along at least this share of 26 rays becomes necrotic core
+    /// (`LabelMap.fillingEnclosedCore`); 0 turns the rule off.
+    public var enclosedCoreFraction: Double
 
     public init(convention: LabelConvention = .brats2020,
                 minimumLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels,
-                minimumLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction) {
+                minimumLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction,
+                enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction) {
         self.convention = convention
         self.minimumLesionVoxels = minimumLesionVoxels
         self.minimumLesionFraction = minimumLesionFraction
+        self.enclosedCoreFraction = enclosedCoreFraction
     }
 
     /// The mask of `classes` (one per window voxel of `study`) on the input grid, with its regions.
@@ -25,6 +30,7 @@ public struct Postprocessor: Sendable {
         let window = LabelMap(dims: study.window.size, spacing: study.bratsSpacing, labels: classes.map(label(ofClass:)))
             .removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction,
                              convention: convention)
+            .fillingEnclosedCore(fraction: enclosedCoreFraction, convention: convention)
         // The BraTS regions, and the two labels they are built from besides ET.
         let measured = Region.allCases.map { ($0.rawValue, $0.labels(in: convention)) } + [("NCR", [1]), ("ED", [2])]
         var regions: [String: MetricsDocument.RegionSummary] = [:]

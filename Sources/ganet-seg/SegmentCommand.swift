@@ -53,6 +53,9 @@ struct Segment: ParsableCommand {
     @Option(help: "Components with fewer voxels than this share of their region's largest component also leave their region (0: off).")
     var minLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction
 
+    @Option(help: "Enhancing-tumour components with at least this share of background among their neighbouring voxels are removed (0: off).")
+    var isolatedEnhancementShare: Double = SegmenterOptions.defaultIsolatedEnhancementShare
+
     @Option(help: "Oedema that tumour core meets along at least this share of the 26 rays from it becomes necrotic core (0: off).")
     var enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction
 
@@ -70,6 +73,7 @@ struct Segment: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1") }
         guard minLesionVoxels >= 0 else { throw ValidationError("--min-lesion-voxels must be >= 0") }
         guard (0.0...1.0).contains(minLesionFraction) else { throw ValidationError("--min-lesion-fraction must be in 0...1") }
+        guard (0.0...1.0).contains(isolatedEnhancementShare) else { throw ValidationError("--isolated-enhancement-share must be in 0...1") }
         guard (0.0...1.0).contains(enclosedCoreFraction) else { throw ValidationError("--enclosed-core-fraction must be in 0...1") }
         guard (0.0...1.0).contains(anomalyThreshold) else { throw ValidationError("--anomaly-threshold must be in 0...1") }
     }
@@ -83,6 +87,7 @@ struct Segment: ParsableCommand {
             options.batchSize = batchSize
             options.minimumLesionVoxels = minLesionVoxels
             options.minimumLesionFraction = minLesionFraction
+            options.isolatedEnhancementShare = isolatedEnhancementShare
             options.enclosedCoreFraction = enclosedCoreFraction
             options.software = GanetSeg.software
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }

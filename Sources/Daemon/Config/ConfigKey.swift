@@ -25,6 +25,7 @@ struct ConfigKey: Sendable {
         choice("label_convention", \.labelConvention),
         integer("min_lesion_voxels", \.minimumLesionVoxels, minimum: 0),
         fraction("min_lesion_fraction", \.minimumLesionFraction),
+        fraction("isolated_enhancement_share", \.isolatedEnhancementShare),
         fraction("enclosed_core_fraction", \.enclosedCoreFraction),
         integer("max_study_bytes", \.maxStudyBytes, minimum: 1),
         integer("max_voxels", \.maxVoxels, minimum: 1),

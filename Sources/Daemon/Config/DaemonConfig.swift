@@ -42,6 +42,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var minimumLesionVoxels = SegmenterOptions.defaultMinimumLesionVoxels
     /// Components under this share of their region's largest component leave it too (0: off).
     public var minimumLesionFraction = SegmenterOptions.defaultMinimumLesionFraction
+    /// Enhancing components with at least this share of background around them are removed (see `LabelMap.removingIsolatedEnhancement`; 0: off).
+    public var isolatedEnhancementShare = SegmenterOptions.defaultIsolatedEnhancementShare
     /// Oedema that core meets along at least this share of 26 rays becomes core (see `LabelMap.fillingEnclosedCore`; 0: off).
     public var enclosedCoreFraction = SegmenterOptions.defaultEnclosedCoreFraction
     /// Cap on the regular files of one study folder, checked before anything is read.
@@ -141,6 +143,7 @@ extension DaemonConfig {
         other.labelConvention = labelConvention
         other.minimumLesionVoxels = minimumLesionVoxels
         other.minimumLesionFraction = minimumLesionFraction
+        other.isolatedEnhancementShare = isolatedEnhancementShare
         other.enclosedCoreFraction = enclosedCoreFraction
         other.maxVoxels = maxVoxels
         other.maxStudyBytes = maxStudyBytes

@@ -35,6 +35,7 @@ public final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
         options.outputConvention = config.labelConvention
         options.minimumLesionVoxels = config.minimumLesionVoxels
         options.minimumLesionFraction = config.minimumLesionFraction
+        options.isolatedEnhancementShare = config.isolatedEnhancementShare
         options.enclosedCoreFraction = config.enclosedCoreFraction
         options.readLimits = config.readLimits
         options.software = software

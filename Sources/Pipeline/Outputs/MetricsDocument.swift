@@ -16,6 +16,8 @@ public struct MetricsDocument: Codable, Sendable {
     public var minLesionVoxels: Int? = nil
     /// The post-processing's share of the largest component under which a component is removed.
     public var minLesionFraction: Double? = nil
+    /// The post-processing's share of background around an enhancing component at which it was removed (0: off).
+    public var isolatedEnhancementShare: Double? = nil
     /// The post-processing's share of rays meeting core at which enclosed oedema became core (0: off).
     public var enclosedCoreFraction: Double? = nil
     public var timingsMS: [String: Double]
@@ -125,6 +127,7 @@ public struct MetricsDocument: Codable, Sendable {
         case schema, studyID = "study_id", created, software, model, device, input
         case labelConvention = "label_convention", minLesionVoxels = "min_lesion_voxels"
         case minLesionFraction = "min_lesion_fraction", enclosedCoreFraction = "enclosed_core_fraction"
+        case isolatedEnhancementShare = "isolated_enhancement_share"
         case timingsMS = "timings_ms", regions, evaluation, anomaly
     }
 }

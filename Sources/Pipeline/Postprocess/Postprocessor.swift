@@ -2,14 +2,18 @@ import Metrics
 
 /// The postprocess stage: the network's classes on the crop window become the mask that is
 /// written, on the input grid. Classes map to the output convention's labels, small and
-/// relatively small components leave their region, oedema that the core encloses becomes core,
-/// the regions are measured, and the window is put back into the input grid.
+/// relatively small components leave their region, enhancement with almost nothing tumorous
+/// around it is removed, oedema that the core encloses becomes core, the regions are measured,
+/// and the window is put back into the input grid.
 public struct Postprocessor: Sendable {
     public var convention: LabelConvention
     /// Components (26-connected) of fewer voxels leave their region; 0 keeps all.
     public var minimumLesionVoxels: Int
     /// Components under this share of their region's largest leave it too; 0 turns the rule off.
     public var minimumLesionFraction: Double
+    /// Enhancing components with at least this share of background around them are removed
+    /// (`LabelMap.removingIsolatedEnhancement`); 0 turns the rule off.
+    public var isolatedEnhancementShare: Double
     /// Oedema that core meets along at least this share of 26 rays becomes necrotic core
     /// (`LabelMap.fillingEnclosedCore`); 0 turns the rule off.
     public var enclosedCoreFraction: Double
@@ -17,20 +21,23 @@ public struct Postprocessor: Sendable {
     public init(convention: LabelConvention = .brats2020,
                 minimumLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels,
                 minimumLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction,
+                isolatedEnhancementShare: Double = SegmenterOptions.defaultIsolatedEnhancementShare,
                 enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction) {
         self.convention = convention
         self.minimumLesionVoxels = minimumLesionVoxels
         self.minimumLesionFraction = minimumLesionFraction
+        self.isolatedEnhancementShare = isolatedEnhancementShare
         self.enclosedCoreFraction = enclosedCoreFraction
     }
 
     /// The mask of `classes` (one per window voxel of `study`) on the input grid, with its regions.
     public func callAsFunction(_ classes: [UInt8], of study: PreprocessedStudy) -> SegmentationMask {
         // Filtered and measured over the crop window (no tumour lies outside it), then put back.
-        let window = LabelMap(dims: study.window.size, spacing: study.bratsSpacing, labels: classes.map(label(ofClass:)))
-            .removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction,
-                             convention: convention)
-            .fillingEnclosedCore(fraction: enclosedCoreFraction, convention: convention)
+        let labels = LabelMap(dims: study.window.size, spacing: study.bratsSpacing, labels: classes.map(label(ofClass:)))
+        let withoutSpecks = removingSpecks(from: labels)
+        let withoutVessels = removingSpecks(
+            from: withoutSpecks.removingIsolatedEnhancement(backgroundShare: isolatedEnhancementShare, convention: convention))
+        let window = withoutVessels.fillingEnclosedCore(fraction: enclosedCoreFraction, convention: convention)
         // The BraTS regions, and the two labels they are built from besides ET.
         let measured = Region.allCases.map { ($0.rawValue, $0.labels(in: convention)) } + [("NCR", [1]), ("ED", [2])]
         var regions: [String: MetricsDocument.RegionSummary] = [:]
@@ -41,6 +48,13 @@ public struct Postprocessor: Sendable {
         return SegmentationMask(labels: LabelMap(dims: study.inputGeometry.dims, spacing: study.inputGeometry.spacing,
                                                   labels: study.uncrop(window.labels)),
                                 regions: regions)
+    }
+
+    /// `map` without small and relatively small components (`LabelMap.removingLesions`). It runs
+    /// again after isolated enhancement is removed, which can leave pieces of oedema apart; on a map
+    /// it has already run on, it changes nothing.
+    private func removingSpecks(from map: LabelMap) -> LabelMap {
+        map.removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction, convention: convention)
     }
 
     /// Network class (0 background, 1 NCR, 2 ED, 3 ET) to the output convention's label.

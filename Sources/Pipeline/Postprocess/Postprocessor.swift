@@ -51,8 +51,7 @@ public struct Postprocessor: Sendable {
     }
 
     /// `map` without small and relatively small components (`LabelMap.removingLesions`). It runs
-    /// again after isolated enhancement is removed, which can leave pieces of oedema apart; on a map
-    /// it has already run on, it changes nothing.
+    /// again after isolated enhancement is removed, which can leave pieces of oedema apart.
     private func removingSpecks(from map: LabelMap) -> LabelMap {
         map.removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction, convention: convention)
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates every number of docs/results.md. Needs the work folder of
+# Regenerates the numbers of docs/results.md's phantom comparison (GANet-Seg against the U-Net alone;
+# the real-scan sections name their own scripts). Needs the work folder of
 # scripts/models/train-default-model.sh (train/, test/, epoch10.checkpoint, and unet.safetensors: the U-Net
 # alone, whose held-out scores are in eval/). Pre-trains the GAN on normal phantoms, then continues
 # the epoch-10 checkpoint for three joint epochs twice, with the paper's loss and with the adversarial

@@ -1,9 +1,4 @@
 extension LabelMap {
-    /// The 26 directions to a voxel's neighbours, in which `fillingEnclosedCore` looks for core.
-    static let neighbourDirections: [(Int, Int, Int)] = (-1...1).flatMap { dz in
-        (-1...1).flatMap { dy in (-1...1).map { dx in (dx, dy, dz) } }
-    }.filter { $0 != (0, 0, 0) }
-
     /// This map with the oedema that the tumour core surrounds relabelled as necrotic core.
     ///
     /// BraTS defines the tumour core as the enhancing rim and everything inside it, and a cystic or
@@ -20,14 +15,14 @@ extension LabelMap {
     public func fillingEnclosedCore(fraction: Double, reach: Int = 30, convention: LabelConvention) -> LabelMap {
         precondition((0...1).contains(fraction) && reach >= 1, "fraction in 0...1 and a reach of at least one voxel")
         guard fraction > 0 else { return self }
-        let directions = Self.neighbourDirections
+        let directions = Grid.neighbours26
         let needed = Int((fraction * Double(directions.count)).rounded(.up))
-        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+        let g = Grid(dims)
         let et = convention.enhancingTumour
         var filled = labels
-        for z in 0..<nz {
-            for y in 0..<ny {
-                for x in 0..<nx where labels[x + nx * (y + ny * z)] == 2 {
+        for z in 0..<g.nz {
+            for y in 0..<g.ny {
+                for x in 0..<g.nx where labels[g.index(x, y, z)] == 2 {
                     var closed = 0
                     for (index, (dx, dy, dz)) in directions.enumerated() {
                         // Stop once the remaining rays cannot reach `needed`.
@@ -35,13 +30,13 @@ extension LabelMap {
                         var (px, py, pz) = (x, y, z)
                         for _ in 0..<reach {
                             px += dx; py += dy; pz += dz
-                            guard px >= 0, px < nx, py >= 0, py < ny, pz >= 0, pz < nz else { break }
-                            let label = labels[px + nx * (py + ny * pz)]
+                            guard g.contains(px, py, pz) else { break }
+                            let label = labels[g.index(px, py, pz)]
                             if label == 1 || label == et { closed += 1; break }
                             if label != 2 { break }
                         }
                     }
-                    if closed >= needed { filled[x + nx * (y + ny * z)] = 1 }
+                    if closed >= needed { filled[g.index(x, y, z)] = 1 }
                 }
             }
         }

@@ -14,6 +14,11 @@ struct Grid: Equatable, Sendable {
         x >= 0 && x < nx && y >= 0 && y < ny && z >= 0 && z < nz
     }
 
+    /// The offsets to a voxel's 26 neighbours (sharing a face, an edge or a corner).
+    static let neighbours26: [(Int, Int, Int)] = (-1...1).flatMap { dz in
+        (-1...1).flatMap { dy in (-1...1).map { dx in (dx, dy, dz) } }
+    }.filter { $0 != (0, 0, 0) }
+
     @inline(__always) func coordinates(_ i: Int) -> (x: Int, y: Int, z: Int) {
         let plane = nx * ny
         let (z, rest) = i.quotientAndRemainder(dividingBy: plane)

@@ -79,7 +79,7 @@ struct Bench: ParsableCommand {
                 _ = predictor.predict(prepared!)
                 kernelTimes = try gpu.kernelTimes()
             }
-            try time("postprocess (labels, lesion filter, uncrop)") { mask = segmenter.postprocess(classes, of: prepared!) }
+            try time("postprocess (labels, lesion filter, rules, uncrop)") { mask = segmenter.postprocess(classes, of: prepared!, from: loaded!) }
             if let truth = loaded!.groundTruth {
                 try time("evaluate (BraTS WT, TC, ET)") { _ = try segmenter.evaluate(mask!, against: truth) }
             }

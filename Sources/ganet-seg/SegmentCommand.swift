@@ -59,6 +59,9 @@ struct Segment: ParsableCommand {
     @Option(help: "Oedema that tumour core meets along at least this share of the 26 rays from it becomes necrotic core (0: off).")
     var enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction
 
+    @Option(help: "Oedema at the tumour's border below this fraction of the way from normal brain to the oedema on FLAIR is removed (0: off).")
+    var faintOedemaFraction: Double = SegmenterOptions.defaultFaintOedemaFraction
+
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): also write the anomaly map and scores.")
     var gan: String?
 
@@ -75,6 +78,7 @@ struct Segment: ParsableCommand {
         guard (0.0...1.0).contains(minLesionFraction) else { throw ValidationError("--min-lesion-fraction must be in 0...1") }
         guard (0.0...1.0).contains(isolatedEnhancementShare) else { throw ValidationError("--isolated-enhancement-share must be in 0...1") }
         guard (0.0...1.0).contains(enclosedCoreFraction) else { throw ValidationError("--enclosed-core-fraction must be in 0...1") }
+        guard (0.0...1.0).contains(faintOedemaFraction) else { throw ValidationError("--faint-oedema-fraction must be in 0...1") }
         guard (0.0...1.0).contains(anomalyThreshold) else { throw ValidationError("--anomaly-threshold must be in 0...1") }
     }
 
@@ -89,6 +93,7 @@ struct Segment: ParsableCommand {
             options.minimumLesionFraction = minLesionFraction
             options.isolatedEnhancementShare = isolatedEnhancementShare
             options.enclosedCoreFraction = enclosedCoreFraction
+            options.faintOedemaFraction = faintOedemaFraction
             options.software = GanetSeg.software
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold

@@ -55,7 +55,7 @@ import Volumes
     }
 
     /// 64: a post-processing share outside 0...1.
-    @Test(arguments: ["--min-lesion-fraction", "--isolated-enhancement-share", "--enclosed-core-fraction"])
+    @Test(arguments: ["--min-lesion-fraction", "--isolated-enhancement-share", "--enclosed-core-fraction", "--faint-oedema-fraction"])
     func aPostprocessingShareOutsideZeroToOneIsABadCommandLine(option: String) throws {
         let run = try runGanetSeg(["segment", "/tmp/unused", "--output", "/tmp/unused-out", option, "1.5"])
         #expect(run.status == 64 && run.stderr.contains("\(option) must be in 0...1"), "\(run.stderr)")

@@ -27,6 +27,7 @@ struct ConfigKey: Sendable {
         fraction("min_lesion_fraction", \.minimumLesionFraction),
         fraction("isolated_enhancement_share", \.isolatedEnhancementShare),
         fraction("enclosed_core_fraction", \.enclosedCoreFraction),
+        fraction("faint_oedema_fraction", \.faintOedemaFraction),
         integer("max_study_bytes", \.maxStudyBytes, minimum: 1),
         integer("max_voxels", \.maxVoxels, minimum: 1),
         seconds("study_timeout_seconds", \.studyTimeoutSeconds, minimum: 1),

@@ -46,6 +46,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var isolatedEnhancementShare = SegmenterOptions.defaultIsolatedEnhancementShare
     /// Oedema that core meets along at least this share of 26 rays becomes core (see `LabelMap.fillingEnclosedCore`; 0: off).
     public var enclosedCoreFraction = SegmenterOptions.defaultEnclosedCoreFraction
+    /// Oedema at the border below this fraction of the way from normal brain to oedema on FLAIR is removed (see `LabelMap.removingFaintOedema`; 0: off).
+    public var faintOedemaFraction = SegmenterOptions.defaultFaintOedemaFraction
     /// Cap on the regular files of one study folder, checked before anything is read.
     public var maxStudyBytes = 4 << 30
     /// Cap on one volume's voxel count, checked from its header.
@@ -145,6 +147,7 @@ extension DaemonConfig {
         other.minimumLesionFraction = minimumLesionFraction
         other.isolatedEnhancementShare = isolatedEnhancementShare
         other.enclosedCoreFraction = enclosedCoreFraction
+        other.faintOedemaFraction = faintOedemaFraction
         other.maxVoxels = maxVoxels
         other.maxStudyBytes = maxStudyBytes
         return other != self

@@ -37,6 +37,7 @@ public final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
         options.minimumLesionFraction = config.minimumLesionFraction
         options.isolatedEnhancementShare = config.isolatedEnhancementShare
         options.enclosedCoreFraction = config.enclosedCoreFraction
+        options.faintOedemaFraction = config.faintOedemaFraction
         options.readLimits = config.readLimits
         options.software = software
         try self.init {

@@ -20,6 +20,9 @@ public struct MetricsDocument: Codable, Sendable {
     public var isolatedEnhancementShare: Double? = nil
     /// The post-processing's share of rays meeting core at which enclosed oedema became core (0: off).
     public var enclosedCoreFraction: Double? = nil
+    /// The post-processing's fraction of the way from normal brain to oedema on FLAIR under which
+    /// oedema at the tumour's border was removed (0: off).
+    public var faintOedemaFraction: Double? = nil
     public var timingsMS: [String: Double]
     /// By BraTS region (WT, TC, ET) and by the labels NCR and ED.
     public var regions: [String: RegionSummary]
@@ -127,7 +130,7 @@ public struct MetricsDocument: Codable, Sendable {
         case schema, studyID = "study_id", created, software, model, device, input
         case labelConvention = "label_convention", minLesionVoxels = "min_lesion_voxels"
         case minLesionFraction = "min_lesion_fraction", enclosedCoreFraction = "enclosed_core_fraction"
-        case isolatedEnhancementShare = "isolated_enhancement_share"
+        case isolatedEnhancementShare = "isolated_enhancement_share", faintOedemaFraction = "faint_oedema_fraction"
         case timingsMS = "timings_ms", regions, evaluation, anomaly
     }
 }

@@ -3,8 +3,9 @@ import Metrics
 /// The postprocess stage: the network's classes on the crop window become the mask that is
 /// written, on the input grid. Classes map to the output convention's labels, small and
 /// relatively small components leave their region, enhancement with almost nothing tumorous
-/// around it is removed, oedema that the core encloses becomes core, the regions are measured,
-/// and the window is put back into the input grid.
+/// around it is removed, oedema that the core encloses becomes core, oedema at the border that is
+/// barely brighter on FLAIR than normal brain is removed, the regions are measured, and the
+/// window is put back into the input grid.
 public struct Postprocessor: Sendable {
     public var convention: LabelConvention
     /// Components (26-connected) of fewer voxels leave their region; 0 keeps all.
@@ -17,27 +18,36 @@ public struct Postprocessor: Sendable {
     /// Oedema that core meets along at least this share of 26 rays becomes necrotic core
     /// (`LabelMap.fillingEnclosedCore`); 0 turns the rule off.
     public var enclosedCoreFraction: Double
+    /// Oedema at the tumour's border below this fraction of the way from normal brain to the
+    /// oedema on FLAIR is removed (`LabelMap.removingFaintOedema`); 0 turns the rule off.
+    public var faintOedemaFraction: Double
 
     public init(convention: LabelConvention = .brats2020,
                 minimumLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels,
                 minimumLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction,
                 isolatedEnhancementShare: Double = SegmenterOptions.defaultIsolatedEnhancementShare,
-                enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction) {
+                enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction,
+                faintOedemaFraction: Double = SegmenterOptions.defaultFaintOedemaFraction) {
         self.convention = convention
         self.minimumLesionVoxels = minimumLesionVoxels
         self.minimumLesionFraction = minimumLesionFraction
         self.isolatedEnhancementShare = isolatedEnhancementShare
         self.enclosedCoreFraction = enclosedCoreFraction
+        self.faintOedemaFraction = faintOedemaFraction
     }
 
     /// The mask of `classes` (one per window voxel of `study`) on the input grid, with its regions.
-    public func callAsFunction(_ classes: [UInt8], of study: PreprocessedStudy) -> SegmentationMask {
+    /// `flair` is the study's FLAIR as acquired, over the window (`PreprocessedStudy.windowed`).
+    public func callAsFunction(_ classes: [UInt8], of study: PreprocessedStudy, flair: [Float]) -> SegmentationMask {
         // Filtered and measured over the crop window (no tumour lies outside it), then put back.
         let labels = LabelMap(dims: study.window.size, spacing: study.bratsSpacing, labels: classes.map(label(ofClass:)))
         let withoutSpecks = removingSpecks(from: labels)
         let withoutVessels = removingSpecks(
             from: withoutSpecks.removingIsolatedEnhancement(backgroundShare: isolatedEnhancementShare, convention: convention))
-        let window = withoutVessels.fillingEnclosedCore(fraction: enclosedCoreFraction, convention: convention)
+        // Removing faint oedema can leave pieces of the border apart: specks once more.
+        let window = removingSpecks(
+            from: withoutVessels.fillingEnclosedCore(fraction: enclosedCoreFraction, convention: convention)
+                .removingFaintOedema(fraction: faintOedemaFraction, flair: flair, brain: study.brainMask))
         // The BraTS regions, and the two labels they are built from besides ET.
         let measured = Region.allCases.map { ($0.rawValue, $0.labels(in: convention)) } + [("NCR", [1]), ("ED", [2])]
         var regions: [String: MetricsDocument.RegionSummary] = [:]
@@ -51,7 +61,8 @@ public struct Postprocessor: Sendable {
     }
 
     /// `map` without small and relatively small components (`LabelMap.removingLesions`). It runs
-    /// again after isolated enhancement is removed, which can leave pieces of oedema apart.
+    /// again after isolated enhancement and faint oedema are removed, which can leave pieces of
+    /// oedema apart.
     private func removingSpecks(from map: LabelMap) -> LabelMap {
         map.removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction, convention: convention)
     }

@@ -67,6 +67,12 @@ public struct PreprocessedStudy: Sendable {
         window.insert(values, into: bratsDims, background: background)
     }
 
+    /// The window's part of an array on the input grid (in the input's voxel order), in BraTS order:
+    /// what `toInputGrid` inverts.
+    public func windowed(_ values: [Float]) -> [Float] {
+        window.extract(reorientation.apply(values, dims: inputGeometry.dims), dims: bratsDims, fill: 0)
+    }
+
     /// Puts any window-sized array back on the input grid, in the input's voxel order.
     public func toInputGrid<T>(_ values: [T], background: T) -> [T] {
         reorientation.invert(toBraTSGrid(values, background: background), dims: inputGeometry.dims)

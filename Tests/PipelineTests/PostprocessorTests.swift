@@ -78,6 +78,13 @@ import Volumes
         #expect(kept.regions["NCR"]?.volumeML == 0)
     }
 
+    /// `windowed` takes an input-grid array onto the window in BraTS order: it inverts `toInputGrid`
+    /// on the box stored RAS, whose window is flipped.
+    @Test func windowedInvertsPuttingTheWindowBack() {
+        let window = (0..<prepared.window.voxelCount).map { Float($0) }
+        #expect(prepared.windowed(prepared.toInputGrid(window, background: -1)) == window)
+    }
+
     /// Oedema at the border that is faint on FLAIR is removed from the FLAIR given, and kept with
     /// the rule off: a 4x4x2 oedema block whose column x = 2 is at normal brightness.
     @Test func faintOedemaAtTheBorderIsRemoved() {

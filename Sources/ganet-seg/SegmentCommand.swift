@@ -48,19 +48,19 @@ struct Segment: ParsableCommand {
     var batchSize: Int = 8
 
     @Option(help: "Components smaller than this many voxels leave their region: ET specks become NCR, TC specks oedema, WT specks background (0: keep all).")
-    var minLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels
+    var minLesionVoxels: Int = PostprocessingOptions().minimumLesionVoxels
 
     @Option(help: "Components with fewer voxels than this share of their region's largest component also leave their region (0: off).")
-    var minLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction
+    var minLesionFraction: Double = PostprocessingOptions().minimumLesionFraction
 
     @Option(help: "Enhancing-tumour components with at least this share of background among their neighbouring voxels are removed (0: off).")
-    var isolatedEnhancementShare: Double = SegmenterOptions.defaultIsolatedEnhancementShare
+    var isolatedEnhancementShare: Double = PostprocessingOptions().isolatedEnhancementShare
 
     @Option(help: "Oedema that tumour core meets along at least this share of the 26 rays from it becomes necrotic core (0: off).")
-    var enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction
+    var enclosedCoreFraction: Double = PostprocessingOptions().enclosedCoreFraction
 
     @Option(help: "Oedema at the tumour's border below this fraction of the way from normal brain to the oedema on FLAIR is removed (0: off).")
-    var faintOedemaFraction: Double = SegmenterOptions.defaultFaintOedemaFraction
+    var faintOedemaFraction: Double = PostprocessingOptions().faintOedemaFraction
 
     @Option(help: "Pre-trained GAN (.safetensors from pretrain-gan): also write the anomaly map and scores.")
     var gan: String?
@@ -89,11 +89,10 @@ struct Segment: ParsableCommand {
             var options = SegmenterOptions()
             options.outputConvention = labels
             options.batchSize = batchSize
-            options.minimumLesionVoxels = minLesionVoxels
-            options.minimumLesionFraction = minLesionFraction
-            options.isolatedEnhancementShare = isolatedEnhancementShare
-            options.enclosedCoreFraction = enclosedCoreFraction
-            options.faintOedemaFraction = faintOedemaFraction
+            options.postprocessing = PostprocessingOptions(
+                minimumLesionVoxels: minLesionVoxels, minimumLesionFraction: minLesionFraction,
+                isolatedEnhancementShare: isolatedEnhancementShare, enclosedCoreFraction: enclosedCoreFraction,
+                faintOedemaFraction: faintOedemaFraction)
             options.software = GanetSeg.software
             options.gan = try gan.map { try GANModel.load(path: $0, backend: backend) }
             options.anomalyThreshold = anomalyThreshold

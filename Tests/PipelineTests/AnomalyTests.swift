@@ -149,7 +149,7 @@ import Volumes
         #expect(!FileManager.default.fileExists(atPath: out + "/Case_001_anomaly.nii.gz"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as? [String: Any]
         #expect(json?["anomaly"] == nil && json?["schema"] as? String == "ganet-seg/metrics/v1")
-        #expect(json?["min_lesion_voxels"] as? Int == SegmenterOptions.defaultMinimumLesionVoxels)
+        #expect(json?["min_lesion_voxels"] as? Int == PostprocessingOptions().minimumLesionVoxels)
     }
 
     /// `modalities` metadata: keys in order, or the default for 1 and 4 channels.

@@ -31,8 +31,8 @@ import Volumes
     @Test func mapsClassesToTheConventionFiltersSpecksAndPutsTheWindowBack() {
         let window = classes()
         for convention in LabelConvention.allCases {
-            let mask = Postprocessor(convention: convention, minimumLesionVoxels: 2, minimumLesionFraction: 0,
-                                     isolatedEnhancementShare: 0)(window, of: prepared, flair: flair)
+            let mask = Postprocessor(convention: convention, options: .init(minimumLesionVoxels: 2, minimumLesionFraction: 0,
+                                                                          isolatedEnhancementShare: 0))(window, of: prepared, flair: flair)
             var expected = window.map { $0 == 3 ? convention.enhancingTumour : $0 }
             expected[expected.lastIndex(of: 2)!] = 0          // the 1-voxel ED speck leaves WT
             #expect(mask.labels.dims == dims && mask.labels.spacing == [1, 1, 2])
@@ -46,9 +46,9 @@ import Volumes
 
     @Test func aRelativelySmallComponentLeavesItsRegion() {
         let window = classes()
-        let kept = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0)(window, of: prepared, flair: flair)
+        let kept = Postprocessor(options: .init(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0))(window, of: prepared, flair: flair)
         #expect(kept.regions["WT"]?.lesions == 2)
-        let filtered = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0.1, isolatedEnhancementShare: 0)(window, of: prepared, flair: flair)
+        let filtered = Postprocessor(options: .init(minimumLesionVoxels: 0, minimumLesionFraction: 0.1, isolatedEnhancementShare: 0))(window, of: prepared, flair: flair)
         #expect(filtered.regions["WT"]?.lesions == 1)
         #expect(filtered.labels.labels.filter { $0 == 2 }.isEmpty)
     }
@@ -56,7 +56,7 @@ import Volumes
     /// By default the enhancing block, with nothing but its one core voxel around it, is removed
     /// (the core voxel and the far oedema voxel stay when specks are kept).
     @Test func enhancementWithNothingAroundItIsRemoved() {
-        let mask = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0)(classes(), of: prepared, flair: flair)
+        let mask = Postprocessor(options: .init(minimumLesionVoxels: 0, minimumLesionFraction: 0))(classes(), of: prepared, flair: flair)
         #expect(mask.regions["ET"] == .init(volumeML: 0, lesions: 0))
         #expect(mask.regions["NCR"] == .init(volumeML: 0.002, lesions: 1))
         #expect(mask.regions["ED"] == .init(volumeML: 0.002, lesions: 1))
@@ -69,8 +69,8 @@ import Volumes
         var window = [UInt8](repeating: 0, count: prepared.window.voxelCount)
         for z in 0...2 { for y in 2...4 { for x in 2...4 { window[x + w * (y + h * z)] = 3 } } }
         window[3 + w * (3 + h * 1)] = 2
-        let filled = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0, enclosedCoreFraction: 0.8)(window, of: prepared, flair: flair)
-        let kept = Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0, enclosedCoreFraction: 0)(window, of: prepared, flair: flair)
+        let filled = Postprocessor(options: .init(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0, enclosedCoreFraction: 0.8))(window, of: prepared, flair: flair)
+        let kept = Postprocessor(options: .init(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0, enclosedCoreFraction: 0))(window, of: prepared, flair: flair)
         // One voxel of 2 mm^3.
         #expect(filled.regions["NCR"] == .init(volumeML: 0.002, lesions: 1))
         #expect(filled.regions["ED"]?.volumeML == 0)
@@ -96,8 +96,8 @@ import Volumes
             if x > 2 { bright[x + w * (y + h * z)] *= 3 }
         } } }
         let rule = { (fraction: Double) in
-            Postprocessor(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0,
-                          enclosedCoreFraction: 0, faintOedemaFraction: fraction)(window, of: self.prepared, flair: bright)
+            Postprocessor(options: .init(minimumLesionVoxels: 0, minimumLesionFraction: 0, isolatedEnhancementShare: 0,
+                                        enclosedCoreFraction: 0, faintOedemaFraction: fraction))(window, of: self.prepared, flair: bright)
         }
         // Eight voxels of 2 mm^3 leave; 24 stay.
         #expect(rule(0.3).regions["ED"] == .init(volumeML: 0.048, lesions: 1))

@@ -38,16 +38,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var inputRetention = InputRetention.archive
     /// The label values written for enhancing tumour: 4 (BraTS 2020) or 3 (BraTS 2023).
     public var labelConvention = LabelConvention.brats2020
-    /// Components smaller than this many voxels leave their region (see `LabelMap.removingLesions`; 0: keep all).
-    public var minimumLesionVoxels = SegmenterOptions.defaultMinimumLesionVoxels
-    /// Components under this share of their region's largest component leave it too (0: off).
-    public var minimumLesionFraction = SegmenterOptions.defaultMinimumLesionFraction
-    /// Enhancing components with at least this share of background around them are removed (see `LabelMap.removingIsolatedEnhancement`; 0: off).
-    public var isolatedEnhancementShare = SegmenterOptions.defaultIsolatedEnhancementShare
-    /// Oedema that core meets along at least this share of 26 rays becomes core (see `LabelMap.fillingEnclosedCore`; 0: off).
-    public var enclosedCoreFraction = SegmenterOptions.defaultEnclosedCoreFraction
-    /// Oedema at the border below this fraction of the way from normal brain to oedema on FLAIR is removed (see `LabelMap.removingFaintOedema`; 0: off).
-    public var faintOedemaFraction = SegmenterOptions.defaultFaintOedemaFraction
+    /// The post-processing rules' settings (see `PostprocessingOptions`).
+    public var postprocessing = PostprocessingOptions()
     /// Cap on the regular files of one study folder, checked before anything is read.
     public var maxStudyBytes = 4 << 30
     /// Cap on one volume's voxel count, checked from its header.
@@ -143,11 +135,7 @@ extension DaemonConfig {
         other.anomalyMethod = anomalyMethod
         other.device = device
         other.labelConvention = labelConvention
-        other.minimumLesionVoxels = minimumLesionVoxels
-        other.minimumLesionFraction = minimumLesionFraction
-        other.isolatedEnhancementShare = isolatedEnhancementShare
-        other.enclosedCoreFraction = enclosedCoreFraction
-        other.faintOedemaFraction = faintOedemaFraction
+        other.postprocessing = postprocessing
         other.maxVoxels = maxVoxels
         other.maxStudyBytes = maxStudyBytes
         return other != self

@@ -33,11 +33,7 @@ public final class SegmenterProcessor: StudyProcessor, @unchecked Sendable {
     public convenience init(config: DaemonConfig, software: MetricsDocument.Software, environment: [String: String]) throws {
         var options = SegmenterOptions()
         options.outputConvention = config.labelConvention
-        options.minimumLesionVoxels = config.minimumLesionVoxels
-        options.minimumLesionFraction = config.minimumLesionFraction
-        options.isolatedEnhancementShare = config.isolatedEnhancementShare
-        options.enclosedCoreFraction = config.enclosedCoreFraction
-        options.faintOedemaFraction = config.faintOedemaFraction
+        options.postprocessing = config.postprocessing
         options.readLimits = config.readLimits
         options.software = software
         try self.init {

@@ -8,32 +8,11 @@ import Metrics
 /// window is put back into the input grid.
 public struct Postprocessor: Sendable {
     public var convention: LabelConvention
-    /// Components (26-connected) of fewer voxels leave their region; 0 keeps all.
-    public var minimumLesionVoxels: Int
-    /// Components under this share of their region's largest leave it too; 0 turns the rule off.
-    public var minimumLesionFraction: Double
-    /// Enhancing components with at least this share of background around them are removed
-    /// (`LabelMap.removingIsolatedEnhancement`); 0 turns the rule off.
-    public var isolatedEnhancementShare: Double
-    /// Oedema that core meets along at least this share of 26 rays becomes necrotic core
-    /// (`LabelMap.fillingEnclosedCore`); 0 turns the rule off.
-    public var enclosedCoreFraction: Double
-    /// Oedema at the tumour's border below this fraction of the way from normal brain to the
-    /// oedema on FLAIR is removed (`LabelMap.removingFaintOedema`); 0 turns the rule off.
-    public var faintOedemaFraction: Double
+    public var options: PostprocessingOptions
 
-    public init(convention: LabelConvention = .brats2020,
-                minimumLesionVoxels: Int = SegmenterOptions.defaultMinimumLesionVoxels,
-                minimumLesionFraction: Double = SegmenterOptions.defaultMinimumLesionFraction,
-                isolatedEnhancementShare: Double = SegmenterOptions.defaultIsolatedEnhancementShare,
-                enclosedCoreFraction: Double = SegmenterOptions.defaultEnclosedCoreFraction,
-                faintOedemaFraction: Double = SegmenterOptions.defaultFaintOedemaFraction) {
+    public init(convention: LabelConvention = .brats2020, options: PostprocessingOptions = PostprocessingOptions()) {
         self.convention = convention
-        self.minimumLesionVoxels = minimumLesionVoxels
-        self.minimumLesionFraction = minimumLesionFraction
-        self.isolatedEnhancementShare = isolatedEnhancementShare
-        self.enclosedCoreFraction = enclosedCoreFraction
-        self.faintOedemaFraction = faintOedemaFraction
+        self.options = options
     }
 
     /// The mask of `classes` (one per window voxel of `study`) on the input grid, with its regions.
@@ -43,11 +22,11 @@ public struct Postprocessor: Sendable {
         let labels = LabelMap(dims: study.window.size, spacing: study.bratsSpacing, labels: classes.map(label(ofClass:)))
         let withoutSpecks = removingSpecks(from: labels)
         let withoutVessels = removingSpecks(
-            from: withoutSpecks.removingIsolatedEnhancement(backgroundShare: isolatedEnhancementShare, convention: convention))
+            from: withoutSpecks.removingIsolatedEnhancement(backgroundShare: options.isolatedEnhancementShare, convention: convention))
         // Removing faint oedema can leave pieces of the border apart: specks once more.
         let window = removingSpecks(
-            from: withoutVessels.fillingEnclosedCore(fraction: enclosedCoreFraction, convention: convention)
-                .removingFaintOedema(fraction: faintOedemaFraction, flair: flair, brain: study.brainMask))
+            from: withoutVessels.fillingEnclosedCore(fraction: options.enclosedCoreFraction, convention: convention)
+                .removingFaintOedema(fraction: options.faintOedemaFraction, flair: flair, brain: study.brainMask))
         // The BraTS regions, and the two labels they are built from besides ET.
         let measured = Region.allCases.map { ($0.rawValue, $0.labels(in: convention)) } + [("NCR", [1]), ("ED", [2])]
         var regions: [String: MetricsDocument.RegionSummary] = [:]
@@ -64,7 +43,8 @@ public struct Postprocessor: Sendable {
     /// again after isolated enhancement and faint oedema are removed, which can leave pieces of
     /// oedema apart.
     private func removingSpecks(from map: LabelMap) -> LabelMap {
-        map.removingLesions(smallerThan: minimumLesionVoxels, fractionOfLargest: minimumLesionFraction, convention: convention)
+        map.removingLesions(smallerThan: options.minimumLesionVoxels, fractionOfLargest: options.minimumLesionFraction,
+                         convention: convention)
     }
 
     /// Network class (0 background, 1 NCR, 2 ED, 3 ET) to the output convention's label.

@@ -9,21 +9,8 @@ public struct SegmenterOptions: Sendable {
     /// The label convention of the written mask (BraTS 2020: ET = 4; 2023: ET = 3).
     public var outputConvention: LabelConvention = .brats2020
     public var batchSize = 8
-    /// Post-processing: tumour components (26-connected) of fewer voxels than this are removed
-    /// from the mask; 0 keeps every component.
-    public var minimumLesionVoxels = SegmenterOptions.defaultMinimumLesionVoxels
-    /// Post-processing: components with fewer voxels than this share of their region's largest
-    /// component also leave their region; 0 turns the rule off.
-    public var minimumLesionFraction = SegmenterOptions.defaultMinimumLesionFraction
-    /// Post-processing: enhancing components with at least this share of background among their
-    /// neighbouring voxels are removed (`LabelMap.removingIsolatedEnhancement`); 0 turns it off.
-    public var isolatedEnhancementShare = SegmenterOptions.defaultIsolatedEnhancementShare
-    /// Post-processing: oedema that core meets along at least this share of the 26 rays from it
-    /// becomes necrotic core (`LabelMap.fillingEnclosedCore`); 0 turns the rule off.
-    public var enclosedCoreFraction = SegmenterOptions.defaultEnclosedCoreFraction
-    /// Post-processing: oedema at the tumour's border below this fraction of the way from normal
-    /// brain to the oedema on FLAIR is removed (`LabelMap.removingFaintOedema`); 0 turns it off.
-    public var faintOedemaFraction = SegmenterOptions.defaultFaintOedemaFraction
+    /// The post-processing rules' settings.
+    public var postprocessing = PostprocessingOptions()
     public var readLimits: ReadLimits = .standard
     public var preprocessing = PreprocessingOptions()
     /// The software (name, version, build commit) written into metrics.json.
@@ -37,33 +24,6 @@ public struct SegmenterOptions: Sendable {
     /// A study counts as "tumour detected" when its score (the highest slice score) is at least this.
     public var anomalyThreshold = SegmenterOptions.defaultAnomalyThreshold
 
-    /// The default of `minimumLesionVoxels`: the BraTS 2023 lesion-wise metrics ignore reference
-    /// lesions under 50 voxels as too small to count; a predicted speck under that size is noise.
-    /// (On four validation phantoms, `synth --seed 500`, it alone removed about 90% of the
-    /// phantom-trained model's stray components and kept a 70-voxel satellite lesion; applied per
-    /// region, every false-positive ET and TC lesion of the ten held-out phantoms, docs/results.md.)
-    public static let defaultMinimumLesionVoxels = 50
-
-    /// The default of `minimumLesionFraction`, chosen on real scans (docs/results.md): the expert
-    /// and consensus references of the seven real gliomas the default model was trained on (six
-    /// BRATS 2013 cases, TCGA-FG-6692) each have one dominant whole-tumour component, every other
-    /// one under 4% of it, while the network's stray components on real scans are many.
-    public static let defaultMinimumLesionFraction = 0.1
-    /// The default of `enclosedCoreFraction`, chosen without the held-out real study
-    /// (docs/results.md): the smallest share at which the rule lowered no tumour-core Dice by more
-    /// than 0.005 on the real training study, the metastasis study, the held-out phantoms, or the
-    /// six BRATS 2013 expert labels themselves.
-    public static let defaultEnclosedCoreFraction = 0.8
-    /// The default of `isolatedEnhancementShare`, above the share of every real enhancing component
-    /// measured (docs/results.md): at most 0.35 in the expert and consensus references, 0.64 for a
-    /// metastasis at the brain's surface; the superior sagittal sinus that the default model marked
-    /// on the held-out real study had 0.95.
-    public static let defaultIsolatedEnhancementShare = 0.9
-    /// The default of `faintOedemaFraction`, chosen without the held-out real study
-    /// (docs/results.md): the largest fraction at which each of the six BRATS 2013 expert labels,
-    /// put through the rule, keeps a whole-tumour Dice of at least 0.97 to itself (and the real
-    /// training study's whole-tumour Dice did not fall).
-    public static let defaultFaintOedemaFraction = 0.3
     /// The default of `anomalyThreshold`: the shipped GAN's slice threshold, picked by Youden's J on
     /// its validation study's slices (docs/results.md, Table 1 on real scans). Another GAN's scores
     /// sit elsewhere: pick its own with `evaluate-detection --select-threshold`.
@@ -148,11 +108,7 @@ public struct Segmenter {
 
     /// The written mask of the U-Net's classes over `prepared`'s window; `study` gives the FLAIR.
     public func postprocess(_ classes: [UInt8], of prepared: PreprocessedStudy, from study: Study) -> SegmentationMask {
-        Postprocessor(convention: options.outputConvention, minimumLesionVoxels: options.minimumLesionVoxels,
-                      minimumLesionFraction: options.minimumLesionFraction,
-                      isolatedEnhancementShare: options.isolatedEnhancementShare,
-                      enclosedCoreFraction: options.enclosedCoreFraction,
-                      faintOedemaFraction: options.faintOedemaFraction)(
+        Postprocessor(convention: options.outputConvention, options: options.postprocessing)(
             classes, of: prepared, flair: prepared.windowed(study.image(.flair).voxels))
     }
 
@@ -190,11 +146,12 @@ public struct Segmenter {
         document.anomaly = anomaly
         let warnings = study.geometry.acquisitionWarnings
         document.input.warnings = warnings.isEmpty ? nil : warnings
-        document.minLesionVoxels = options.minimumLesionVoxels
-        document.minLesionFraction = options.minimumLesionFraction
-        document.isolatedEnhancementShare = options.isolatedEnhancementShare
-        document.enclosedCoreFraction = options.enclosedCoreFraction
-        document.faintOedemaFraction = options.faintOedemaFraction
+        let rules = options.postprocessing
+        document.minLesionVoxels = rules.minimumLesionVoxels
+        document.minLesionFraction = rules.minimumLesionFraction
+        document.isolatedEnhancementShare = rules.isolatedEnhancementShare
+        document.enclosedCoreFraction = rules.enclosedCoreFraction
+        document.faintOedemaFraction = rules.faintOedemaFraction
         document = document.rounded()
         try writeJSON(document, to: output + "/metrics.json")
         return document
